@@ -1,0 +1,152 @@
+"""Every error PyKIS raises, named by what the caller has to do about it.
+
+::
+
+    KISError                          base of everything below
+    ├── InvalidInputError             a bad argument; nothing was sent (also a ValueError)
+    ├── NetworkError                  no answer from KIS (connect, read, protocol); safe to
+    │                                 retry only for reads
+    ├── OrderOutcomeUnknownError      an order request got no answer: KIS may or may not have
+    │                                 executed it; look it up, never resend blindly
+    ├── AuthenticationError           the app key, secret or token was refused
+    │   └── TokenExpiredError         the access token expired or was revoked
+    └── APIError                      KIS answered with rt_cd != "0", or an answer that
+        │                             cannot be read
+        ├── RateLimitError            EGW00201 / EGW00215 / EGW00133: wait, then retry
+        ├── ServerError               HTTP 5xx without a business code: retry reads
+        ├── MarketClosedError         outside order hours or not a business day
+        ├── NotFoundError             unknown symbol or order
+        ├── UnsupportedError          the environment (e.g. paper) has no such API
+        └── OrderError                the order was refused; it was not executed
+            └── InsufficientBalanceError   not enough cash or shares
+
+Every error carries what KIS said (``rt_cd``, ``msg_cd``, ``msg1``), the TR ID and the
+HTTP status where they exist. None of them ever holds a secret.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "InsufficientBalanceError",
+    "InvalidInputError",
+    "KISError",
+    "MarketClosedError",
+    "NetworkError",
+    "NotFoundError",
+    "OrderError",
+    "OrderOutcomeUnknownError",
+    "RateLimitError",
+    "ServerError",
+    "TokenExpiredError",
+    "UnsupportedError",
+]
+
+
+class KISError(Exception):
+    """Base class of every PyKIS error."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        rt_cd: str | None = None,
+        msg_cd: str | None = None,
+        msg1: str | None = None,
+        tr_id: str | None = None,
+        status_code: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.rt_cd = rt_cd
+        self.msg_cd = msg_cd
+        self.msg1 = msg1
+        self.tr_id = tr_id
+        self.status_code = status_code
+
+    def context(self) -> dict[str, Any]:
+        """What KIS said, for logs; never contains a secret."""
+        fields = {
+            "rt_cd": self.rt_cd,
+            "msg_cd": self.msg_cd,
+            "msg1": self.msg1,
+            "tr_id": self.tr_id,
+            "status_code": self.status_code,
+        }
+        return {key: value for key, value in fields.items() if value is not None}
+
+    def __str__(self) -> str:
+        details = ", ".join(f"{key}={value!r}" for key, value in self.context().items())
+        return f"{self.message} ({details})" if details else self.message
+
+
+class InvalidInputError(KISError, ValueError):
+    """An argument is invalid; the request was not sent.
+
+    ``argument`` names the offending parameter and ``allowed`` describes what is accepted.
+    """
+
+    def __init__(self, argument: str, value: Any, allowed: str) -> None:
+        super().__init__(f"invalid {argument}={value!r}: expected {allowed}")
+        self.argument = argument
+        self.value = value
+        self.allowed = allowed
+
+
+class NetworkError(KISError):
+    """KIS could not be reached or the connection broke before an answer arrived."""
+
+
+class OrderOutcomeUnknownError(KISError):
+    """An order request was sent but no answer came back.
+
+    KIS may have executed it. Do not send it again: look it up in today's orders
+    (``request`` holds what was sent, without credentials).
+    """
+
+    def __init__(self, message: str, *, request: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.request = request
+
+
+class AuthenticationError(KISError):
+    """The app key, app secret or access token was refused."""
+
+
+class TokenExpiredError(AuthenticationError):
+    """The access token expired or was revoked; a new one must be issued."""
+
+
+class APIError(KISError):
+    """KIS answered with a failure, or with a payload that cannot be understood."""
+
+
+class RateLimitError(APIError):
+    """Too many requests (EGW00201, EGW00215) or token issuances (EGW00133)."""
+
+
+class ServerError(APIError):
+    """An HTTP 5xx answer without a business code."""
+
+
+class MarketClosedError(APIError):
+    """The market is closed for this request (session or business day)."""
+
+
+class NotFoundError(APIError):
+    """The symbol or order does not exist."""
+
+
+class UnsupportedError(APIError):
+    """The API is not available in this environment (for example in paper trading)."""
+
+
+class OrderError(APIError):
+    """KIS refused the order; it was not executed."""
+
+
+class InsufficientBalanceError(OrderError):
+    """Not enough cash to buy, or not enough shares to sell."""

@@ -1,0 +1,154 @@
+"""Accounts, positions, orders and fills: the simulator's ledger, with no I/O.
+
+Cash settles T+2 like a real account: each fill books a cash movement on its settlement
+date, so the deposit (예수금), D+1 and D+2 balances are all derived from the movements.
+Sale proceeds can be spent at once (they count in D+2 cash), as at KIS.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from pykis.market import Side
+from pykis.sim.env import Env, EnvProfile
+
+__all__ = ["Account", "CashMovement", "Fill", "Order", "OrderKind", "Position"]
+
+
+class OrderKind:
+    NEW = "new"
+    AMEND = "amend"
+    CANCEL = "cancel"
+
+
+@dataclass
+class Fill:
+    number: int  # fill sequence number, unique in the simulator
+    odno: int
+    code: str
+    side: Side
+    qty: int
+    price: int
+    ts: float
+    day: dt.date
+    commission: int
+    transaction_tax: int
+    rural_tax: int
+
+    @property
+    def value(self) -> int:
+        return self.qty * self.price
+
+    @property
+    def costs(self) -> int:
+        return self.commission + self.transaction_tax + self.rural_tax
+
+
+@dataclass
+class Order:
+    """One order record as KIS books it: a new order, an amendment or a cancellation."""
+
+    number: int
+    account: Account
+    code: str
+    side: Side
+    dvsn: str  # ORD_DVSN as sent
+    qty: int
+    price: int  # limit price; 0 for price-less types
+    ts: float
+    day: dt.date
+    tr_id: str
+    exchange: str = "KRX"
+    kind: str = OrderKind.NEW
+    original: int | None = None  # ORGN_ODNO for amendments and cancellations
+    market_like: bool = False  # fills at the traded price (market, best-price types)
+    fill_or_kill: bool = False
+    immediate_or_cancel: bool = False
+    filled: int = 0
+    filled_value: int = 0
+    cancelled: int = 0  # cancelled by the user or by IOC/FOK
+    amended: int = 0  # moved to an amendment order
+    expired: bool = False  # the session ended with a remainder
+    last_ts: float = 0.0  # trades up to this time have been matched
+    fills: list[Fill] = field(default_factory=list)
+
+    @property
+    def remaining(self) -> int:
+        if self.kind == OrderKind.CANCEL:
+            return 0
+        return self.qty - self.filled - self.cancelled - self.amended
+
+    @property
+    def is_open(self) -> bool:
+        return self.remaining > 0 and not self.expired
+
+    @property
+    def average_price(self) -> int:
+        return round(self.filled_value / self.filled) if self.filled else 0
+
+
+@dataclass
+class Position:
+    code: str
+    qty: int = 0
+    avg_price: Decimal = Decimal(0)
+
+    def buy(self, qty: int, price: int) -> None:
+        total = self.avg_price * self.qty + Decimal(price * qty)
+        self.qty += qty
+        self.avg_price = (total / self.qty).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+
+    def sell(self, qty: int) -> None:
+        self.qty -= qty
+
+
+@dataclass(frozen=True, slots=True)
+class CashMovement:
+    trade_day: dt.date
+    settle_day: dt.date
+    amount: int  # signed: purchases negative, sales positive (costs included)
+
+
+@dataclass
+class Account:
+    env: Env
+    profile: EnvProfile
+    cano: str  # 8 digits
+    product: str  # ACNT_PRDT_CD, "01" for stock accounts
+    app_key: str
+    app_secret: str
+    hts_id: str
+    initial_cash: int
+    positions: dict[str, Position] = field(default_factory=dict)
+    movements: list[CashMovement] = field(default_factory=list)
+    orders: dict[int, Order] = field(default_factory=dict)
+
+    @property
+    def number(self) -> str:
+        """The 10-digit account number: CANO followed by the product code."""
+        return self.cano + self.product
+
+    def position(self, code: str) -> Position:
+        return self.positions.setdefault(code, Position(code))
+
+    def cash(self, as_of: dt.date | None = None) -> int:
+        """Cash once everything settled by ``as_of`` (None: everything booked)."""
+        return self.initial_cash + sum(
+            m.amount for m in self.movements if as_of is None or m.settle_day <= as_of
+        )
+
+    def open_orders(self) -> list[Order]:
+        return [o for o in self.orders.values() if o.is_open]
+
+    def open_sell_qty(self, code: str) -> int:
+        return sum(o.remaining for o in self.open_orders() if o.code == code and o.side == "sell")
+
+    def sellable(self, code: str) -> int:
+        held = self.positions[code].qty if code in self.positions else 0
+        return held - self.open_sell_qty(code)
+
+    def fills(self, day: dt.date | None = None) -> list[Fill]:
+        every = (f for o in self.orders.values() for f in o.fills)
+        return sorted((f for f in every if day is None or f.day == day), key=lambda f: f.number)

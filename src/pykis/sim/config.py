@@ -1,0 +1,61 @@
+"""How a simulator is set up: its seed, accounts, token and rate rules, clock and costs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from pykis.market import TradingCalendar, TradingCosts
+from pykis.sim.auth import TokenRules
+from pykis.sim.env import PROFILES, Env
+from pykis.sim.ratelimit import WindowKind
+
+__all__ = ["AccountSpec", "Credentials", "DEFAULT_CASH", "SimConfig"]
+
+DEFAULT_CASH = {Env.REAL: 10_000_000, Env.PAPER: 500_000_000}  # paper accounts get 5억
+
+
+@dataclass
+class AccountSpec:
+    """An account to create; whatever is left out is derived from the seed."""
+
+    env: Env = Env.REAL
+    cash: int | None = None
+    positions: dict[str, tuple[int, int]] = field(default_factory=dict)  # code: (qty, avg)
+    app_key: str | None = None
+    app_secret: str | None = None
+    account_no: str | None = None  # 10 digits: CANO (8) + ACNT_PRDT_CD (2)
+    hts_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What a client needs to use an account of the simulator."""
+
+    env: Env
+    app_key: str
+    app_secret: str
+    account_no: str
+    hts_id: str
+
+    def __repr__(self) -> str:  # never print the secret
+        return (f"Credentials(env={self.env.value!r}, app_key={self.app_key!r}, "
+                f"account_no={self.account_no!r}, hts_id={self.hts_id!r})")
+
+
+@dataclass
+class SimConfig:
+    seed: int = 42
+    accounts: list[AccountSpec] = field(
+        default_factory=lambda: [AccountSpec(Env.REAL), AccountSpec(Env.PAPER)]
+    )
+    token_rules: TokenRules = field(default_factory=TokenRules)
+    rate_limits: dict[Env, int] = field(
+        default_factory=lambda: {env: p.rate_limit for env, p in PROFILES.items()}
+    )
+    rate_window: WindowKind = WindowKind.SLIDING
+    start: dt.datetime | None = None  # None: the wall clock
+    frozen: bool = False
+    always_open: bool = False  # demo mode: the market never closes
+    calendar: TradingCalendar | None = None
+    costs: TradingCosts = field(default_factory=TradingCosts)

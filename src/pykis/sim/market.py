@@ -1,0 +1,256 @@
+"""The simulated market: quotes, order books, trades and bars at any simulator time.
+
+No I/O and no clock of its own: every question carries the moment it is asked about.
+The market day at a moment is the latest trading day whose pre-market has begun; before
+its first trade the day shows the previous close with no volume, as KIS does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from pykis.market import KST, PriceLimits, Session, TradingCalendar, price_limits, shift_ticks
+from pykis.market.calendar import DaySchedule
+from pykis.sim.pricegen import DailyBar, DailyHistory, IntradayPath
+from pykis.sim.universe import Instrument
+
+__all__ = ["Book", "MarketState", "Quote", "Trade", "AlwaysOpenCalendar"]
+
+FIRST_DAY = dt.date(2020, 1, 2)  # daily history starts here for every symbol
+BOOK_DEPTH = 10
+
+
+class AlwaysOpenCalendar(TradingCalendar):
+    """Demo mode: every day trades, continuously, from midnight to midnight."""
+
+    def is_trading_day(self, day: dt.date) -> bool:
+        return True
+
+    def schedule(self, day: dt.date) -> DaySchedule:
+        midnight = dt.datetime(day.year, day.month, day.day, tzinfo=KST)
+        end = midnight + dt.timedelta(days=1)
+        return DaySchedule(day, midnight, midnight, end, end, end)
+
+
+@dataclass(frozen=True, slots=True)
+class Trade:
+    ts: float
+    price: int
+    volume: int
+    auction: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """A symbol's state at one moment of its market day."""
+
+    inst: Instrument
+    day: dt.date
+    session: Session
+    base: int  # previous close
+    open: int  # 0 before the first trade, as KIS shows it
+    high: int
+    low: int
+    price: int
+    volume: int
+    value: int
+    limits: PriceLimits
+    prev_volume: int
+    last_ts: float | None
+    uptick: bool  # last trade at or above the one before it: it hit the ask
+
+    @property
+    def change(self) -> int:
+        return self.price - self.base
+
+
+@dataclass(frozen=True, slots=True)
+class Book:
+    """Ten levels a side, best first; (price, quantity) with price 0 beyond the limits."""
+
+    asks: tuple[tuple[int, int], ...]
+    bids: tuple[tuple[int, int], ...]
+
+
+class MarketState:
+    """Every symbol's prices, derived from the seed and the hand-made moves."""
+
+    def __init__(
+        self, universe: dict[str, Instrument], seed: int, calendar: TradingCalendar
+    ) -> None:
+        self.universe, self.seed, self.calendar = universe, seed, calendar
+        self._histories: dict[str, DailyHistory] = {}
+        self._moved: dict[tuple[str, dt.date], IntradayPath] = {}
+        self._paths: OrderedDict[tuple[str, dt.date], IntradayPath] = OrderedDict()
+        self._extremes: dict[tuple[str, dt.date], dict] = {}
+
+    # --- days ---------------------------------------------------------------------
+    def market_day(self, moment: dt.datetime) -> dt.date:
+        """The trading day a quote at ``moment`` belongs to."""
+        day = moment.astimezone(KST).date()
+        schedule = self.calendar.schedule(day)
+        if schedule is None or moment < schedule.pre_market_open:
+            day = self.calendar.previous_trading_day(day)
+        return max(day, FIRST_DAY)
+
+    def session(self, moment: dt.datetime) -> Session:
+        return self.calendar.session_at(moment)
+
+    def schedule(self, day: dt.date) -> DaySchedule:
+        schedule = self.calendar.schedule(day)
+        assert schedule is not None, f"{day} is not a trading day"
+        return schedule
+
+    # --- history and paths ----------------------------------------------------------
+    def history(self, code: str) -> DailyHistory:
+        if code not in self._histories:
+            inst = self.universe[code]
+            self._histories[code] = DailyHistory(inst, self.seed, self.calendar, FIRST_DAY)
+        return self._histories[code]
+
+    def path(self, code: str, day: dt.date) -> IntradayPath:
+        key = (code, day)
+        if key in self._moved:
+            return self._moved[key]
+        path = self._paths.get(key)
+        if path is None:
+            path = self._build_path(code, day)
+            self._paths[key] = path
+            if len(self._paths) > 256:
+                self._paths.popitem(last=False)
+        return path
+
+    def _build_path(self, code: str, day: dt.date) -> IntradayPath:
+        bar = self.history(code).bar(day)
+        schedule = self.schedule(day)
+        return IntradayPath.bridged(
+            self.universe[code],
+            bar,
+            self.seed,
+            schedule.regular_open.timestamp(),
+            schedule.closing_auction_start.timestamp(),
+            schedule.regular_close.timestamp(),
+        )
+
+    # --- quotes ---------------------------------------------------------------------
+    def quote(self, code: str, moment: dt.datetime) -> Quote:
+        day = self.market_day(moment)
+        inst, history = self.universe[code], self.history(code)
+        bar = history.bar(day)
+        previous = self.calendar.previous_trading_day(day)
+        prev_volume = history.bar(previous).volume if previous >= FIRST_DAY else 0
+        limits = price_limits(bar.base, inst.kind)
+        path = self.path(code, day)
+        index = path.index_at(moment.timestamp())
+        session = self.session(moment)
+        if index < 0:
+            return Quote(inst, day, session, bar.base, 0, 0, 0, bar.base, 0, 0, limits,
+                         prev_volume, None, True)
+        open_, high, low, last, volume, value = path.summary(index)
+        uptick = index == 0 or path.prices[index] >= path.prices[index - 1]
+        return Quote(inst, day, session, bar.base, open_, high, low, last, volume, value, limits,
+                     prev_volume, path.times[index], uptick)
+
+    def book(self, quote: Quote) -> Book:
+        """The order book around the last trade; quantities are fixed per trade."""
+        inst, limits = quote.inst, quote.limits
+        # The last trade hit the ask on an uptick and the bid otherwise.
+        best_ask = quote.price if quote.uptick else _step(quote.price, 1, inst)
+        best_bid = _step(best_ask, -1, inst)
+        rng = random.Random(f"{self.seed}:{inst.code}:{quote.day}:{quote.last_ts}")
+        depth = max(1, inst.daily_volume // 4_000)
+        asks, bids = [], []
+        for level in range(BOOK_DEPTH):
+            ask = _step(best_ask, level, inst)
+            bid = _step(best_bid, -level, inst)
+            asks.append(_level(ask, limits, depth, rng))
+            bids.append(_level(bid, limits, depth, rng))
+        return Book(tuple(asks), tuple(bids))
+
+    def trades(self, code: str, day: dt.date, after: float, until: float) -> list[Trade]:
+        """Trades of ``day`` with ``after < time <= until``, oldest first."""
+        path = self.path(code, day)
+        return [
+            Trade(path.times[i], path.prices[i], path.volumes[i], path.auction[i])
+            for i in path.between(after, until)
+        ]
+
+    def recent_trades(self, code: str, moment: dt.datetime, count: int) -> list[Trade]:
+        """The last ``count`` trades at or before ``moment``, newest first."""
+        day = self.market_day(moment)
+        path = self.path(code, day)
+        end = path.index_at(moment.timestamp())
+        return [
+            Trade(path.times[i], path.prices[i], path.volumes[i], path.auction[i])
+            for i in range(end, max(-1, end - count), -1)
+        ]
+
+    def daily_bars(self, code: str, start: dt.date, end: dt.date, moment: dt.datetime
+                   ) -> list[DailyBar]:
+        """Daily bars from ``start`` to ``end``, oldest first; the market day's bar shows
+        the trading so far and later days do not exist yet."""
+        today = self.market_day(moment)
+        bars = self.history(code).bars(start, min(end, today))
+        if bars and bars[-1].date == today:
+            bars[-1] = self._bar_so_far(code, today, moment)
+        return bars
+
+    def _bar_so_far(self, code: str, day: dt.date, moment: dt.datetime) -> DailyBar:
+        quote = self.quote(code, moment)
+        if quote.last_ts is None:
+            return DailyBar(day, quote.base, quote.base, quote.base, quote.base, quote.base, 0, 0)
+        return DailyBar(day, quote.base, quote.open, quote.high, quote.low, quote.price,
+                        quote.volume, quote.value)
+
+    def extremes(self, code: str, day: dt.date) -> dict[str, tuple[int, str, int, str]]:
+        """Highest and lowest prices before ``day``: over 250 trading days, since
+        New Year and over 52 weeks, as (high, high date, low, low date); cached per day."""
+        key = (code, day)
+        if key not in self._extremes:
+            bars = self.history(code).bars(day - dt.timedelta(days=400), day)
+            past = [b for b in bars if b.date < day]
+            self._extremes[key] = {
+                "d250": _extreme(past[-250:]),
+                "year": _extreme([b for b in past if b.date.year == day.year]),
+                "w52": _extreme([b for b in past if b.date > day - dt.timedelta(days=364)]),
+            }
+        return self._extremes[key]
+
+    # --- control --------------------------------------------------------------------
+    def move_price(self, code: str, moment: dt.datetime, price: int) -> Quote:
+        """Trade ``code`` at ``price`` now and let the rest of the day walk on from it."""
+        day = self.market_day(moment)
+        key = (code, day)
+        path = self._moved.get(key) or self.path(code, day).copy()
+        close_ts = self.schedule(day).regular_close.timestamp()
+        ts = max(moment.timestamp(), path.times[0] if path.times else moment.timestamp())
+        path.move(ts, price, self.seed, close_ts)
+        self._moved[key] = path
+        history = self.history(code)
+        history.set_realized(path.realized_bar(history.bar(day).base))
+        return self.quote(code, moment)
+
+
+def _extreme(bars: list[DailyBar]) -> tuple[int, str, int, str]:
+    if not bars:
+        return 0, "", 0, ""
+    top = max(bars, key=lambda b: (b.high, b.date))
+    bottom = min(bars, key=lambda b: (b.low, -b.date.toordinal()))
+    return top.high, top.date.strftime("%Y%m%d"), bottom.low, bottom.date.strftime("%Y%m%d")
+
+
+def _step(price: int, steps: int, inst: Instrument) -> int:
+    try:
+        return shift_ticks(price, steps, inst.kind)
+    except ValueError:
+        return 0
+
+
+def _level(price: int, limits: PriceLimits, depth: int, rng: random.Random) -> tuple[int, int]:
+    qty = max(1, int(depth * rng.lognormvariate(0, 0.6)))
+    if price == 0 or not limits.lower <= price <= limits.upper:
+        return 0, 0
+    return price, qty

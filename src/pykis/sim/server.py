@@ -1,0 +1,72 @@
+"""The simulator on a real socket: a uvicorn server in a background thread, for tests
+that need sockets (and later websockets) and for ``pykis demo``.
+
+    with SimServer() as server:          # port 0: the OS picks a free port
+        httpx.get(server.base_url + "/_sim/health")
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import uvicorn
+
+from pykis.sim.asgi import DROP_MESSAGE, create_app
+from pykis.sim.simulator import Simulator
+
+__all__ = ["SimServer"]
+
+
+class _HideDrops(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != DROP_MESSAGE
+
+
+logging.getLogger("uvicorn.error").addFilter(_HideDrops())
+
+
+class SimServer:
+    def __init__(
+        self, sim: Simulator | None = None, host: str = "127.0.0.1", port: int = 0,
+        log_level: str = "warning",
+    ) -> None:
+        self.sim = sim or Simulator()
+        config = uvicorn.Config(
+            create_app(self.sim), host=host, port=port, log_level=log_level,
+            lifespan="off", access_log=False, http="httptools",
+        )
+        self._server = uvicorn.Server(config)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return self._server.servers[0].sockets[0].getsockname()[1]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self._server.config.host}:{self.port}"
+
+    def start(self, timeout: float = 10.0) -> str:
+        self._thread = threading.Thread(target=self._server.run, name="pykis-sim", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the simulator server did not start")
+            time.sleep(0.01)
+        return self.base_url
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._server.should_exit = True
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def __enter__(self) -> SimServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

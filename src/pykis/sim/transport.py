@@ -1,0 +1,70 @@
+"""The simulator as an httpx transport: real KIS requests and answers, no sockets.
+
+Works for ``httpx.Client`` and ``httpx.AsyncClient``. Injected delays honour the
+client's read timeout the way a socket would (the client times out after its timeout,
+not after the delay), and a dropped answer surfaces as the protocol error a closed
+connection gives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import TYPE_CHECKING
+
+import httpx
+
+from pykis.sim.wire.protocol import SimRequest, SimResponse
+
+if TYPE_CHECKING:
+    from pykis.sim.simulator import Simulator
+
+__all__ = ["SimTransport"]
+
+
+def _to_sim(request: httpx.Request, body: bytes) -> SimRequest:
+    return SimRequest(
+        method=request.method,
+        path=request.url.path,
+        headers={k.lower(): v for k, v in request.headers.items()},
+        query=dict(request.url.params.multi_items()),
+        body=body,
+    )
+
+
+def _wait(request: httpx.Request, answer: SimResponse) -> tuple[float, bool]:
+    """(seconds to wait, whether the client times out instead of getting an answer)."""
+    timeout = (request.extensions.get("timeout") or {}).get("read")
+    if timeout is not None and answer.delay >= timeout:
+        return timeout, True
+    return answer.delay, False
+
+
+def _to_httpx(request: httpx.Request, answer: SimResponse, timed_out: bool) -> httpx.Response:
+    if timed_out:
+        raise httpx.ReadTimeout("simulated: no answer within the read timeout", request=request)
+    if answer.drop:
+        raise httpx.RemoteProtocolError(
+            "Server disconnected without sending a response.", request=request
+        )
+    return httpx.Response(answer.status, headers=answer.headers, content=answer.body,
+                          request=request)
+
+
+class SimTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    def __init__(self, sim: Simulator) -> None:
+        self.sim = sim
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        answer = self.sim.handle(_to_sim(request, request.read()))
+        seconds, timed_out = _wait(request, answer)
+        if seconds:
+            time.sleep(seconds)
+        return _to_httpx(request, answer, timed_out)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        answer = self.sim.handle(_to_sim(request, await request.aread()))
+        seconds, timed_out = _wait(request, answer)
+        if seconds:
+            await asyncio.sleep(seconds)
+        return _to_httpx(request, answer, timed_out)

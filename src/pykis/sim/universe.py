@@ -1,0 +1,122 @@
+"""The simulator's listings: real KRX codes and names with synthetic, seeded prices.
+
+Codes, names, segments and share counts are public facts (share counts as KIS reported
+them in July 2025). Price levels are only a starting point: the seed moves each one by up
+to ±20 % and picks per-symbol volatility, liquidity and valuation figures, so a seed
+gives the same market every time and different seeds give different markets. The
+reference levels are spread over every tick band, ETFs included on both sides of
+2,000 KRW.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from pykis.market import InstrumentKind, Market, Rounding, round_to_tick
+
+__all__ = ["Instrument", "LISTINGS", "build_universe"]
+
+S, E = InstrumentKind.STOCK, InstrumentKind.ETF
+KOSPI, KOSDAQ = Market.KOSPI, Market.KOSDAQ
+
+# code, name, market, kind, reference price, listed shares, sector, index, face value
+LISTINGS: tuple[tuple, ...] = (
+    ("005930", "삼성전자", KOSPI, S, 65_850, 5_919_637_922, "전기·전자", "KOSPI200", 100),
+    ("000660", "SK하이닉스", KOSPI, S, 270_000, 728_002_365, "전기·전자", "KOSPI200", 5000),
+    ("373220", "LG에너지솔루션", KOSPI, S, 363_000, 234_000_000, "전기·전자", "KOSPI200", 500),
+    ("207940", "삼성바이오로직스", KOSPI, S, 1_078_000, 71_174_000, "제약", "KOSPI200", 2500),
+    ("012450", "한화에어로스페이스", KOSPI, S, 943_000, 51_563_401, "운송장비·부품", "KOSPI200", 5000),
+    ("105560", "KB금융", KOSPI, S, 119_100, 381_462_103, "금융", "KOSPI200", 5000),
+    ("005380", "현대차", KOSPI, S, 217_250, 204_757_766, "운송장비·부품", "KOSPI200", 5000),
+    ("005935", "삼성전자우", KOSPI, S, 54_500, 815_974_664, "전기·전자", "KOSPI200", 100),
+    ("000270", "기아", KOSPI, S, 105_700, 397_672_632, "운송장비·부품", "KOSPI200", 5000),
+    ("034020", "두산에너빌리티", KOSPI, S, 65_300, 640_561_146, "기계·장비", "KOSPI200", 5000),
+    ("068270", "셀트리온", KOSPI, S, 178_000, 230_920_342, "제약", "KOSPI200", 1000),
+    ("329180", "HD현대중공업", KOSPI, S, 432_500, 88_773_116, "운송장비·부품", "KOSPI200", 5000),
+    ("035420", "NAVER", KOSPI, S, 226_500, 158_437_008, "IT 서비스", "KOSPI200", 100),
+    ("055550", "신한지주", KOSPI, S, 69_800, 485_494_934, "금융", "KOSPI200", 5000),
+    ("028260", "삼성물산", KOSPI, S, 168_400, 169_976_544, "유통", "KOSPI200", 100),
+    ("012330", "현대모비스", KOSPI, S, 300_000, 91_795_094, "운송장비·부품", "KOSPI200", 5000),
+    ("042660", "한화오션", KOSPI, S, 88_000, 306_413_394, "운송장비·부품", "KOSPI200", 5000),
+    ("005490", "POSCO홀딩스", KOSPI, S, 331_500, 80_932_952, "금속", "KOSPI200", 5000),
+    ("086790", "하나금융지주", KOSPI, S, 92_300, 284_723_889, "금융", "KOSPI200", 5000),
+    ("032830", "삼성생명", KOSPI, S, 127_600, 200_000_000, "보험", "KOSPI200", 500),
+    ("011200", "HMM", KOSPI, S, 24_750, 1_025_039_496, "운송·창고", "KOSPI200", 5000),
+    ("015760", "한국전력", KOSPI, S, 38_000, 641_964_077, "전기·가스", "KOSPI200", 5000),
+    ("035720", "카카오", KOSPI, S, 54_300, 442_013_722, "IT 서비스", "KOSPI200", 100),
+    ("051910", "LG화학", KOSPI, S, 305_000, 70_592_343, "화학", "KOSPI200", 5000),
+    ("000810", "삼성화재", KOSPI, S, 456_500, 46_011_155, "보험", "KOSPI200", 500),
+    ("001510", "SK증권", KOSPI, S, 3_330, 48_000_000, "증권", "KOSPI", 5000),
+    ("001440", "대한전선", KOSPI, S, 14_800, 185_000_000, "전기·전자", "KOSPI200", 1000),
+    ("003280", "흥아해운", KOSPI, S, 1_650, 240_000_000, "운송·창고", "KOSPI", 500),
+    ("196170", "알테오젠", KOSDAQ, S, 466_000, 53_464_968, "제약", "KOSDAQ150", 500),
+    ("247540", "에코프로비엠", KOSDAQ, S, 118_000, 97_801_344, "일반전기전자", "KOSDAQ150", 500),
+    ("028300", "HLB", KOSDAQ, S, 48_500, 131_000_000, "제약", "KOSDAQ150", 500),
+    ("263750", "펄어비스", KOSDAQ, S, 31_200, 64_000_000, "디지털컨텐츠", "KOSDAQ150", 100),
+    ("035900", "JYP Ent.", KOSDAQ, S, 71_000, 35_500_000, "오락·문화", "KOSDAQ150", 500),
+    ("024060", "흥구석유", KOSDAQ, S, 18_150, 15_000_000, "유통", "KOSDAQ", 500),
+    ("032820", "우리기술", KOSDAQ, S, 2_230, 150_000_000, "일반전기전자", "KOSDAQ", 500),
+    ("069500", "KODEX 200", KOSPI, E, 35_500, 180_000_000, "ETF", "KOSPI", 0),
+    ("102110", "TIGER 200", KOSPI, E, 35_600, 60_000_000, "ETF", "KOSPI", 0),
+    ("122630", "KODEX 레버리지", KOSPI, E, 19_850, 150_000_000, "ETF", "KOSPI", 0),
+    ("114800", "KODEX 인버스", KOSPI, E, 4_010, 250_000_000, "ETF", "KOSPI", 0),
+    ("252670", "KODEX 200선물인버스2X", KOSPI, E, 1_930, 900_000_000, "ETF", "KOSPI", 0),
+    ("229200", "KODEX 코스닥150", KOSPI, E, 13_200, 90_000_000, "ETF", "KOSPI", 0),
+    ("360750", "TIGER 미국S&P500", KOSPI, E, 21_400, 200_000_000, "ETF", "KOSPI", 0),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Instrument:
+    """One listing and the seeded parameters that drive its synthetic prices."""
+
+    code: str
+    name: str
+    market: Market
+    kind: InstrumentKind
+    level: int  # long-run price level the daily walk reverts to (on the tick grid)
+    shares: int
+    sector: str
+    index_name: str
+    face_value: int
+    daily_vol: float  # standard deviation of daily log returns
+    daily_volume: int  # typical shares traded per day
+    tick_interval: float  # mean seconds between trades
+    eps: int
+    bps: int
+    foreign_ratio: float  # foreign holding ratio, percent
+
+    @property
+    def capital(self) -> int:
+        """Paid-in capital in 억 KRW (shares × face value)."""
+        return self.shares * self.face_value // 100_000_000
+
+
+def _instrument(row: tuple, rng: random.Random) -> Instrument:
+    code, name, market, kind, price, shares, sector, index_name, face = row
+    level = round_to_tick(price * rng.uniform(0.8, 1.2), Rounding.NEAREST, kind)
+    fund = kind is InstrumentKind.ETF
+    return Instrument(
+        code=code,
+        name=name,
+        market=market,
+        kind=kind,
+        level=level,
+        shares=shares,
+        sector=sector,
+        index_name=index_name,
+        face_value=face,
+        daily_vol=rng.uniform(0.006, 0.012) if fund else rng.uniform(0.012, 0.03),
+        daily_volume=max(10_000, int(shares * rng.uniform(0.001, 0.006))),
+        tick_interval=rng.uniform(1.5, 6.0),
+        eps=0 if fund else int(level / rng.uniform(6, 35)),
+        bps=0 if fund else int(level / rng.uniform(0.5, 3.0)),
+        foreign_ratio=0.0 if fund else round(rng.uniform(2, 55), 2),
+    )
+
+
+def build_universe(seed: int) -> dict[str, Instrument]:
+    """The listings with parameters drawn from ``seed``; same seed, same universe."""
+    rng = random.Random(f"universe:{seed}")
+    return {row[0]: _instrument(row, rng) for row in LISTINGS}

@@ -1,0 +1,1 @@
+"""KIS wire handlers: requests to state calls, state to KIS-shaped JSON."""

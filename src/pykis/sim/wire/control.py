@@ -1,0 +1,244 @@
+"""The control plane under ``/_sim``: drive the simulator from tests, demos and scripts.
+
+Plain JSON in and out (this is PyKIS's own API, not KIS's); errors are
+``{"error": "..."}`` with HTTP 400 or 404.
+
+    GET    /_sim/health                   {"ok": true}
+    GET    /_sim/state                    seed, clock, accounts (with credentials)
+    POST   /_sim/reset                    {"seed"?}: fresh market, accounts, tokens
+    GET    /_sim/clock                    {"now", "frozen", "session", "market_day"}
+    POST   /_sim/clock                    {"now"? ISO time, "frozen"? bool, "advance"? s}
+    GET    /_sim/market                   every symbol with its current price
+    GET    /_sim/market/{code}            one symbol's quote
+    POST   /_sim/market/{code}/price      {"price"}: trade there now, walk on from there
+    GET    /_sim/faults                   the fault rules and how often each kind fired
+    POST   /_sim/faults                   {"rules": [{"kind", "rate"?, "count"?, ...}]}
+    DELETE /_sim/faults                   no more faults
+    POST   /_sim/tokens/expire            {"app_key"?}: live tokens expire now
+    POST   /_sim/tokens/revoke            {"app_key"?}: live tokens are revoked now
+    GET    /_sim/stats                    per app key: token calls, issuances, requests...
+    GET    /_sim/rate-limits              {"real", "paper"} calls per second (0: no limit)
+    POST   /_sim/rate-limits              {"real"?, "paper"?}
+    GET    /_sim/accounts                 accounts with cash and positions
+    POST   /_sim/accounts                 {"env", "cash"?, "positions"?, ...}: a new account
+    GET    /_sim/ledger                   every order and fill (?account=NUMBER to filter)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import TYPE_CHECKING, Any
+
+from pykis.market import KST, is_on_grid
+from pykis.sim.accounts import Account, Fill, Order
+from pykis.sim.config import AccountSpec
+from pykis.sim.env import Env
+from pykis.sim.faults import FaultRule
+from pykis.sim.wire.protocol import SimRequest, SimResponse, json_response
+
+if TYPE_CHECKING:
+    from pykis.sim.simulator import Simulator
+
+__all__ = ["handle"]
+
+
+class ControlError(Exception):
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def handle(sim: Simulator, request: SimRequest) -> SimResponse:
+    parts = [p for p in request.path.split("/") if p][1:]  # drop "_sim"
+    try:
+        body = _body(request)
+        result = _route(sim, request.method, parts, body, request.query)
+    except ControlError as error:
+        return json_response(error.status, {"error": str(error)})
+    except (KeyError, TypeError, ValueError) as error:
+        return json_response(400, {"error": f"bad request: {error}"})
+    return json_response(200, result)
+
+
+def _body(request: SimRequest) -> dict[str, Any]:
+    if not request.body.strip():
+        return {}
+    body = json.loads(request.body)
+    if not isinstance(body, dict):
+        raise ControlError("the body must be a JSON object")
+    return body
+
+
+def _route(sim: Simulator, method: str, parts: list[str], body: dict, query: dict) -> Any:
+    key = (method, *parts[:1])
+    simple = {
+        ("GET", "health"): lambda: {"ok": True},
+        ("GET", "state"): lambda: _state(sim),
+        ("POST", "reset"): lambda: (sim.reset(body.get("seed")), _state(sim))[1],
+        ("GET", "clock"): lambda: _clock(sim),
+        ("POST", "clock"): lambda: _set_clock(sim, body),
+        ("GET", "faults"): lambda: _faults(sim),
+        ("POST", "faults"): lambda: _set_faults(sim, body),
+        ("DELETE", "faults"): lambda: (sim.faults.clear(), _faults(sim))[1],
+        ("GET", "stats"): lambda: _stats(sim),
+        ("GET", "rate-limits"): lambda: _rate_limits(sim),
+        ("POST", "rate-limits"): lambda: _set_rate_limits(sim, body),
+        ("GET", "accounts"): lambda: [_account(sim, a) for a in sim.accounts],
+        ("POST", "accounts"): lambda: _add_account(sim, body),
+        ("GET", "ledger"): lambda: _ledger(sim, query.get("account")),
+    }
+    if key in simple and len(parts) == 1:
+        return simple[key]()
+    if parts[:1] == ["market"]:
+        return _market(sim, method, parts[1:], body)
+    if method == "POST" and parts[:1] == ["tokens"] and len(parts) == 2:
+        return _tokens(sim, parts[1], body)
+    raise ControlError(f"no control endpoint {method} /_sim/{'/'.join(parts)}", 404)
+
+
+# --- clock -------------------------------------------------------------------------------
+def _clock(sim: Simulator) -> dict[str, Any]:
+    now = sim.clock.now()
+    return {"now": now.isoformat(), "frozen": sim.clock.frozen,
+            "session": str(sim.market.session(now)),
+            "market_day": sim.market.market_day(now).isoformat()}
+
+
+def _set_clock(sim: Simulator, body: dict) -> dict[str, Any]:
+    if "now" in body:
+        moment = dt.datetime.fromisoformat(body["now"])
+        sim.clock.set(moment if moment.tzinfo else moment.replace(tzinfo=KST),
+                      frozen=body.get("frozen"))
+    elif "frozen" in body:
+        sim.clock.set(sim.clock.now(), frozen=bool(body["frozen"]))
+    if "advance" in body:
+        sim.clock.advance(float(body["advance"]))
+    return _clock(sim)
+
+
+# --- market --------------------------------------------------------------------------------
+def _market(sim: Simulator, method: str, parts: list[str], body: dict) -> Any:
+    now = sim.clock.now()
+    if not parts and method == "GET":
+        return [_quote(sim, code, now) for code in sim.market.universe]
+    code = parts[0]
+    if code not in sim.market.universe:
+        raise ControlError(f"unknown symbol {code!r}", 404)
+    if len(parts) == 1 and method == "GET":
+        return _quote(sim, code, now)
+    if parts[1:] == ["price"] and method == "POST":
+        price = body["price"]
+        quote = sim.market.quote(code, now)
+        if not isinstance(price, int) or not is_on_grid(price, quote.inst.kind):
+            raise ControlError("price must be a whole number of KRW on the tick grid")
+        if not quote.limits.lower <= price <= quote.limits.upper:
+            raise ControlError(f"price must be within today's limits {quote.limits}")
+        sim.market.move_price(code, now, price)
+        sim.exchange.sync(sim.accounts, now)
+        return _quote(sim, code, now)
+    raise ControlError(f"no control endpoint {method} /_sim/market/{'/'.join(parts)}", 404)
+
+
+def _quote(sim: Simulator, code: str, now: dt.datetime) -> dict[str, Any]:
+    q = sim.market.quote(code, now)
+    return {"code": code, "name": q.inst.name, "market": str(q.inst.market),
+            "kind": str(q.inst.kind), "price": q.price, "base": q.base, "open": q.open,
+            "high": q.high, "low": q.low, "volume": q.volume,
+            "lower_limit": q.limits.lower, "upper_limit": q.limits.upper,
+            "day": q.day.isoformat(), "session": str(q.session)}
+
+
+# --- faults, tokens, limits, stats ---------------------------------------------------------------
+def _faults(sim: Simulator) -> dict[str, Any]:
+    return {"rules": [r.as_dict() for r in sim.faults.rules], "applied": sim.faults.applied}
+
+
+def _set_faults(sim: Simulator, body: dict) -> dict[str, Any]:
+    rules = [FaultRule(**rule) for rule in body.get("rules", [])]
+    sim.faults.replace(rules)
+    return _faults(sim)
+
+
+def _tokens(sim: Simulator, action: str, body: dict) -> dict[str, int]:
+    app_key = body.get("app_key")
+    if action == "expire":
+        return {"expired": sim.auth.expire_all(sim.clock.timestamp(), app_key)}
+    if action == "revoke":
+        return {"revoked": sim.auth.revoke_all(app_key)}
+    raise ControlError(f"no token action {action!r}", 404)
+
+
+def _stats(sim: Simulator) -> dict[str, Any]:
+    return {"apps": {key: s.as_dict() for key, s in sim.auth.stats.items()},
+            "faults": sim.faults.applied}
+
+
+def _rate_limits(sim: Simulator) -> dict[str, int]:
+    return {str(env): limit for env, limit in sim.rate_limits.items()}
+
+
+def _set_rate_limits(sim: Simulator, body: dict) -> dict[str, int]:
+    for name, limit in body.items():
+        if not isinstance(limit, int) or limit < 0:
+            raise ControlError("a rate limit is a whole number of calls per second (0: none)")
+        sim.rate_limits[Env(name)] = limit
+    return _rate_limits(sim)
+
+
+# --- accounts and ledger ----------------------------------------------------------------------
+def _state(sim: Simulator) -> dict[str, Any]:
+    return {"seed": sim.config.seed, "clock": _clock(sim),
+            "always_open": sim.config.always_open,
+            "accounts": [_credentials(sim, a) for a in sim.accounts]}
+
+
+def _credentials(sim: Simulator, account: Account) -> dict[str, str]:
+    c = sim.credentials_of(account)
+    return {"env": str(c.env), "app_key": c.app_key, "app_secret": c.app_secret,
+            "account_no": c.account_no, "hts_id": c.hts_id}
+
+
+def _account(sim: Simulator, account: Account) -> dict[str, Any]:
+    return {
+        **_credentials(sim, account), "cash": account.cash(),
+        "positions": {code: {"qty": p.qty, "avg_price": str(p.avg_price)}
+                      for code, p in account.positions.items()},
+    }
+
+
+def _add_account(sim: Simulator, body: dict) -> dict[str, str]:
+    positions = {code: (int(v[0]), int(v[1])) for code, v in body.pop("positions", {}).items()}
+    for code in positions:
+        if code not in sim.market.universe:
+            raise ControlError(f"unknown symbol {code!r}")
+    credentials = sim.add_account(AccountSpec(positions=positions, **body))
+    return _credentials(sim, sim.account_by_number(credentials.account_no))
+
+
+def _ledger(sim: Simulator, number: str | None) -> dict[str, Any]:
+    accounts = [a for a in sim.accounts if number in (None, a.number)]
+    orders = sorted((o for a in accounts for o in a.orders.values()), key=lambda o: o.number)
+    fills = sorted((f for o in orders for f in o.fills), key=lambda f: f.number)
+    return {"orders": [_order(o) for o in orders], "fills": [_fill(f) for f in fills]}
+
+
+def _order(order: Order) -> dict[str, Any]:
+    return {
+        "odno": order.number, "account": order.account.number, "code": order.code,
+        "side": str(order.side), "dvsn": order.dvsn, "qty": order.qty, "price": order.price,
+        "kind": order.kind, "original": order.original, "filled": order.filled,
+        "filled_value": order.filled_value, "cancelled": order.cancelled,
+        "amended": order.amended, "remaining": order.remaining, "expired": order.expired,
+        "day": order.day.isoformat(), "ts": order.ts, "tr_id": order.tr_id,
+        "exchange": order.exchange,
+    }
+
+
+def _fill(fill: Fill) -> dict[str, Any]:
+    return {
+        "number": fill.number, "odno": fill.odno, "code": fill.code, "side": str(fill.side),
+        "qty": fill.qty, "price": fill.price, "ts": fill.ts, "day": fill.day.isoformat(),
+        "commission": fill.commission, "transaction_tax": fill.transaction_tax,
+        "rural_tax": fill.rural_tax,
+    }

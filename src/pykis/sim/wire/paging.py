@@ -1,0 +1,65 @@
+"""Cursor paging of account inquiries (연속조회), as KIS does it.
+
+The first call sends ``tr_cont: ""`` and blank ``CTX_AREA_FK100``/``CTX_AREA_NK100``; an
+answer with more rows says ``tr_cont: M`` and carries cursors in its body; the next call
+sends ``tr_cont: N`` with the cursors copied back. The last page says ``tr_cont: D``.
+Cursors are caret-separated and right-padded to 100 characters; here NK100 names the last
+row delivered, so paging is stateless and survives a simulator restart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from pykis.sim.wire.protocol import Call
+
+__all__ = ["Page", "paginate"]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list
+    more: bool
+    continued: bool  # this was not the first page
+    extra: dict[str, str]
+
+    @property
+    def tr_cont(self) -> str:
+        return "M" if self.more else "D"
+
+    def code(self, inquiry_ok: str, real: bool) -> str:
+        """msg_cd: paper always answers 20310000; real says whether more pages follow."""
+        if not real:
+            return inquiry_ok
+        if self.more:
+            return "KIOK0500"
+        return "KIOK0460" if self.continued else inquiry_ok
+
+
+def paginate(
+    call: Call, rows: Sequence[T], size: int, key: Callable[[T], str], conditions: str,
+    *, suffix: str = "100",
+) -> Page:
+    """The page of ``rows`` (already filtered and ordered) this call asks for."""
+    account = call.account
+    prefix = f"{account.cano}^{account.product}^"
+    start = 0
+    if call.continued:
+        cursor = call.param(f"CTX_AREA_NK{suffix}", required=False)
+        parts = cursor.strip().split("^")
+        if cursor.strip().startswith(prefix) and len(parts) > 2:
+            last = parts[2]
+            keys = [key(row) for row in rows]
+            start = keys.index(last) + 1 if last in keys else 0
+    chunk = list(rows[start:start + size])
+    more = start + size < len(rows)
+    next_key = f"{prefix}{key(chunk[-1])}^" if more and chunk else ""
+    extra = {
+        f"ctx_area_fk{suffix}": (prefix + conditions).ljust(100),
+        f"ctx_area_nk{suffix}": next_key.ljust(100),
+    }
+    return Page(chunk, more, start > 0, extra)

@@ -1,0 +1,109 @@
+"""Every KIS REST API the simulator serves, declared once: path, TR IDs per environment,
+output layout and handler.
+
+A TR ID maps to a variant the handler reads (order side, ledger period). Legacy TR IDs
+are still accepted, as KIS still accepted them in 2026. A TR ID absent from an
+environment's map is refused the way KIS refuses it (see ``Simulator._route_call``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pykis.sim.env import Env
+from pykis.sim.wire import account, quotes, trading
+from pykis.sim.wire.protocol import Call, Reply
+
+__all__ = ["ROUTES", "Route", "KNOWN_TR_IDS"]
+
+QUOTES = "/uapi/domestic-stock/v1/quotations/"
+TRADING = "/uapi/domestic-stock/v1/trading/"
+
+
+@dataclass(frozen=True)
+class Route:
+    endpoint: str  # key of the field lists
+    method: str
+    path: str
+    tr_ids: dict[Env, dict[str, str | None]]
+    handler: Callable[[Call], Reply]
+    envelope_first: bool = False  # orders write rt_cd/msg_cd/msg1 before the output
+
+    def variant(self, env: Env, tr_id: str) -> tuple[bool, str | None]:
+        table = self.tr_ids.get(env, {})
+        return tr_id in table, table.get(tr_id)
+
+
+def _quote(endpoint: str, name: str, tr_id: str, handler, *, paper: bool = True) -> Route:
+    tr_ids = {Env.REAL: {tr_id: None}, Env.PAPER: {tr_id: None} if paper else {}}
+    return Route(endpoint, "GET", QUOTES + name, tr_ids, handler)
+
+
+ROUTES: tuple[Route, ...] = (
+    _quote("inquire_price", "inquire-price", "FHKST01010100", quotes.inquire_price),
+    _quote("inquire_asking_price_exp_ccn", "inquire-asking-price-exp-ccn", "FHKST01010200",
+           quotes.inquire_asking_price),
+    _quote("inquire_ccnl", "inquire-ccnl", "FHKST01010300", quotes.inquire_ccnl),
+    _quote("inquire_daily_price", "inquire-daily-price", "FHKST01010400",
+           quotes.inquire_daily_price),
+    _quote("inquire_daily_itemchartprice", "inquire-daily-itemchartprice", "FHKST03010100",
+           quotes.inquire_daily_itemchartprice),
+    _quote("inquire_time_itemchartprice", "inquire-time-itemchartprice", "FHKST03010200",
+           quotes.inquire_time_itemchartprice),
+    _quote("inquire_time_dailychartprice", "inquire-time-dailychartprice", "FHKST03010230",
+           quotes.inquire_time_dailychartprice, paper=False),
+    _quote("intstock_multprice", "intstock-multprice", "FHKST11300006",
+           quotes.intstock_multprice, paper=False),
+    Route(
+        "order_cash", "POST", TRADING + "order-cash",
+        {
+            Env.REAL: {"TTTC0012U": "buy", "TTTC0011U": "sell",
+                       "TTTC0802U": "buy", "TTTC0801U": "sell"},
+            Env.PAPER: {"VTTC0012U": "buy", "VTTC0011U": "sell",
+                        "VTTC0802U": "buy", "VTTC0801U": "sell"},
+        },
+        trading.order_cash, envelope_first=True,
+    ),
+    Route(
+        "order_rvsecncl", "POST", TRADING + "order-rvsecncl",
+        {Env.REAL: {"TTTC0013U": None, "TTTC0803U": None},
+         Env.PAPER: {"VTTC0013U": None, "VTTC0803U": None}},
+        trading.order_rvsecncl, envelope_first=True,
+    ),
+    Route(
+        "inquire_psbl_rvsecncl", "GET", TRADING + "inquire-psbl-rvsecncl",
+        {Env.REAL: {"TTTC0084R": None, "TTTC8036R": None}},
+        account.inquire_psbl_rvsecncl,
+    ),
+    Route(
+        "inquire_daily_ccld", "GET", TRADING + "inquire-daily-ccld",
+        {
+            Env.REAL: {"TTTC0081R": "recent", "CTSC9215R": "old",
+                       "TTTC8001R": "recent", "CTSC9115R": "old"},
+            Env.PAPER: {"VTTC0081R": "recent", "VTSC9215R": "old",
+                        "VTTC8001R": "recent", "VTSC9115R": "old"},
+        },
+        account.inquire_daily_ccld,
+    ),
+    Route(
+        "inquire_balance", "GET", TRADING + "inquire-balance",
+        {Env.REAL: {"TTTC8434R": None}, Env.PAPER: {"VTTC8434R": None}},
+        account.inquire_balance,
+    ),
+    Route(
+        "inquire_psbl_order", "GET", TRADING + "inquire-psbl-order",
+        {Env.REAL: {"TTTC8908R": None}, Env.PAPER: {"VTTC8908R": None}},
+        account.inquire_psbl_order,
+    ),
+    Route(
+        "inquire_psbl_sell", "GET", TRADING + "inquire-psbl-sell",
+        {Env.REAL: {"TTTC8408R": None}},
+        account.inquire_psbl_sell,
+    ),
+)
+
+ROUTES_BY_PATH: dict[str, Route] = {route.path: route for route in ROUTES}
+KNOWN_TR_IDS: frozenset[str] = frozenset(
+    tr_id for route in ROUTES for table in route.tr_ids.values() for tr_id in table
+)
