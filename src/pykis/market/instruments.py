@@ -33,12 +33,12 @@ class InstrumentKind(StrEnum):
 
 # Six-character KRX short codes; letters have been allowed since 2024 (I, O, U never
 # appear), and ETNs may carry a leading "Q". Codes are strings, never integers.
-_SYMBOL = re.compile(r"^Q?[0-9A-HJ-NP-TV-Z]{6}$")
+_SYMBOL = re.compile(r"Q?[0-9A-HJ-NP-TV-Z]{6}")
 
 
 def validate_symbol(symbol: object, argument: str = "symbol") -> str:
     """Return ``symbol`` if it is a KRX short code, else raise InvalidInputError."""
-    if not isinstance(symbol, str) or not _SYMBOL.match(symbol):
+    if not isinstance(symbol, str) or not _SYMBOL.fullmatch(symbol):
         raise InvalidInputError(
             argument, symbol, "a 6-character KRX short code such as '005930' (ETN: 'Q500001')"
         )

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 from enum import StrEnum
-from numbers import Real
 
 from pykis.exceptions import InvalidInputError
 from pykis.market.instruments import InstrumentKind
@@ -60,8 +59,8 @@ def _checked(price: object, argument: str = "price") -> int | float | Decimal:
         if not 0 < price < math.inf:
             raise InvalidInputError(argument, price, "a positive number of KRW")
         return price
-    if isinstance(price, bool) or not isinstance(price, (Real, Decimal)):
-        raise InvalidInputError(argument, price, "a positive number of KRW")
+    if isinstance(price, bool) or not isinstance(price, (int, float, Decimal)):
+        raise InvalidInputError(argument, price, "a positive number of KRW (int, float or Decimal)")
     value = Decimal(str(price)) if isinstance(price, float) else Decimal(price)
     if not value.is_finite() or value <= 0:
         raise InvalidInputError(argument, price, "a positive number of KRW")
@@ -71,7 +70,12 @@ def _checked(price: object, argument: str = "price") -> int | float | Decimal:
 def _floor_ceil(value: int | float | Decimal, tick: int) -> tuple[int, int]:
     if type(value) is int:
         return value // tick * tick, -(-value // tick) * tick
-    return math.floor(value / tick) * tick, math.ceil(value / tick) * tick
+    if type(value) is float:
+        return math.floor(value / tick) * tick, math.ceil(value / tick) * tick
+    # divmod is exact for Decimal; value / tick would round to the context precision.
+    whole, rest = divmod(value, tick)
+    down = int(whole) * tick
+    return down, down + tick if rest else down
 
 
 def _band_tick(value: int | float | Decimal, kind: InstrumentKind) -> int:
@@ -124,6 +128,8 @@ def shift_ticks(price: int, steps: int, kind: InstrumentKind = InstrumentKind.ST
 
     Crossing a band boundary changes the step, as on the exchange's order book.
     """
+    if isinstance(steps, bool) or not isinstance(steps, int):
+        raise InvalidInputError("steps", steps, "a whole number of ticks")
     if not is_on_grid(price, kind):
         raise InvalidInputError("price", price, "a price on the tick grid")
     current = int(price)

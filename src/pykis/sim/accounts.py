@@ -71,7 +71,10 @@ class Order:
     cancelled: int = 0  # cancelled by the user or by IOC/FOK
     amended: int = 0  # moved to an amendment order
     expired: bool = False  # the session ended with a remainder
-    last_ts: float = 0.0  # trades up to this time have been matched
+    # Index of the last market trade of the day this order has been matched against.
+    # Indexes, not times: with a frozen clock a trade can share the order's timestamp
+    # and still come after it (a price moved by hand right after the order).
+    seen: int = -1
     fills: list[Fill] = field(default_factory=list)
 
     @property
@@ -124,6 +127,9 @@ class Account:
     positions: dict[str, Position] = field(default_factory=dict)
     movements: list[CashMovement] = field(default_factory=list)
     orders: dict[int, Order] = field(default_factory=dict)
+    # Orders that may still trade; closed ones are pruned on the next look, so matching
+    # never walks the whole order history.
+    working: dict[int, Order] = field(default_factory=dict)
 
     @property
     def number(self) -> str:
@@ -140,7 +146,9 @@ class Account:
         )
 
     def open_orders(self) -> list[Order]:
-        return [o for o in self.orders.values() if o.is_open]
+        for number in [n for n, o in self.working.items() if not o.is_open]:
+            del self.working[number]
+        return list(self.working.values())
 
     def open_sell_qty(self, code: str) -> int:
         return sum(o.remaining for o in self.open_orders() if o.code == code and o.side == "sell")

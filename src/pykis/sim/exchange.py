@@ -224,13 +224,15 @@ class Exchange:
     def _accept(self, order: Order, kind: OrderType, quote: Quote, now: dt.datetime) -> Order:
         account = order.account
         account.orders[order.number] = order
-        order.last_ts = now.timestamp()
+        order.seen = self.market.path(order.code, order.day).index_at(now.timestamp())
         self._emit("accepted", order, None)
         if quote.session is Session.REGULAR and quote.last_ts is not None:
             self._match_book(order, kind, self.market.book(quote), now.timestamp())
         if order.is_open and (kind.ioc or kind.fok):
             order.cancelled += order.remaining
             self._emit("cancelled", order, None)
+        if order.is_open:
+            account.working[order.number] = order
         return order
 
     def _match_book(self, order: Order, kind: OrderType, book: Book, ts: float) -> None:
@@ -256,17 +258,15 @@ class Exchange:
 
     def _catch_up(self, order: Order, now_ts: float) -> None:
         close_ts = self.market.schedule(order.day).regular_close.timestamp()
-        until = min(now_ts, close_ts)
-        if until > order.last_ts:
-            for trade in self.market.trades(order.code, order.day, order.last_ts, until):
+        for index, trade in self.market.trades(order.code, order.day, order.seen,
+                                               min(now_ts, close_ts)):
+            order.seen = index
+            if self._crosses(order, trade.price):
+                at_trade = not order.price or trade.auction
+                qty = min(order.remaining, trade.volume)
+                self._book_fill(order, qty, trade.price if at_trade else order.price, trade.ts)
                 if not order.is_open:
                     break
-                if self._crosses(order, trade.price):
-                    at_trade = not order.price or trade.auction
-                    qty = min(order.remaining, trade.volume)
-                    self._book_fill(order, qty, trade.price if at_trade else order.price,
-                                    trade.ts)
-            order.last_ts = until
         if now_ts >= close_ts and order.is_open:
             order.expired = True
             self._emit("expired", order, None)

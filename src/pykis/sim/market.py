@@ -170,12 +170,14 @@ class MarketState:
             bids.append(_level(bid, limits, depth, rng))
         return Book(tuple(asks), tuple(bids))
 
-    def trades(self, code: str, day: dt.date, after: float, until: float) -> list[Trade]:
-        """Trades of ``day`` with ``after < time <= until``, oldest first."""
+    def trades(self, code: str, day: dt.date, after: int, until: float
+               ) -> list[tuple[int, Trade]]:
+        """(index, trade) of the trades of ``day`` after index ``after`` and at or before
+        time ``until``, oldest first."""
         path = self.path(code, day)
         return [
-            Trade(path.times[i], path.prices[i], path.volumes[i], path.auction[i])
-            for i in path.between(after, until)
+            (i, Trade(path.times[i], path.prices[i], path.volumes[i], path.auction[i]))
+            for i in range(after + 1, path.index_at(until) + 1)
         ]
 
     def recent_trades(self, code: str, moment: dt.datetime, count: int) -> list[Trade]:

@@ -202,10 +202,6 @@ class IntradayPath:
         """Index of the last trade at or before ``ts``; -1 before the first trade."""
         return bisect.bisect_right(self.times, ts) - 1
 
-    def between(self, after: float, until: float) -> range:
-        """Indexes of the trades with ``after < time <= until``."""
-        return range(bisect.bisect_right(self.times, after), bisect.bisect_right(self.times, until))
-
     def summary(self, index: int) -> tuple[int, int, int, int, int, int]:
         """(open, high, low, last, volume, value) of the trades up to ``index``."""
         return (

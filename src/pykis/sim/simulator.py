@@ -30,7 +30,7 @@ from pykis.sim.ratelimit import RateLimiter
 from pykis.sim.universe import build_universe
 from pykis.sim.wire import control, oauth
 from pykis.sim.wire.protocol import Call, SimRequest, SimResponse, json_response, render
-from pykis.sim.wire.routes import KNOWN_TR_IDS, ROUTES_BY_PATH, Route
+from pykis.sim.wire.routes import REAL_ONLY_TR_IDS, ROUTES_BY_PATH, Route
 
 __all__ = ["Simulator"]
 
@@ -194,7 +194,7 @@ class Simulator:
         known, variant = route.variant(env, tr_id)
         if known:
             return variant
-        if env is Env.PAPER and tr_id in KNOWN_TR_IDS and not tr_id.startswith("V"):
+        if env is Env.PAPER and tr_id in REAL_ONLY_TR_IDS:
             raise SimError("EGW02006")  # a real TR on the paper server
         raise SimError("OPSQ0002")
 

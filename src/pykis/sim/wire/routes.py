@@ -15,7 +15,7 @@ from pykis.sim.env import Env
 from pykis.sim.wire import account, quotes, trading
 from pykis.sim.wire.protocol import Call, Reply
 
-__all__ = ["ROUTES", "Route", "KNOWN_TR_IDS"]
+__all__ = ["REAL_ONLY_TR_IDS", "ROUTES", "ROUTES_BY_PATH", "Route"]
 
 QUOTES = "/uapi/domestic-stock/v1/quotations/"
 TRADING = "/uapi/domestic-stock/v1/trading/"
@@ -104,6 +104,10 @@ ROUTES: tuple[Route, ...] = (
 )
 
 ROUTES_BY_PATH: dict[str, Route] = {route.path: route for route in ROUTES}
-KNOWN_TR_IDS: frozenset[str] = frozenset(
-    tr_id for route in ROUTES for table in route.tr_ids.values() for tr_id in table
-)
+
+def _tr_ids(env: Env) -> frozenset[str]:
+    return frozenset(tr_id for route in ROUTES for tr_id in route.tr_ids.get(env, {}))
+
+
+# TR IDs the paper server does not have at all: it answers them with EGW02006.
+REAL_ONLY_TR_IDS: frozenset[str] = _tr_ids(Env.REAL) - _tr_ids(Env.PAPER)

@@ -1,0 +1,1 @@
+"""The ``pykis`` command (needs the "cli" extra: typer and rich)."""

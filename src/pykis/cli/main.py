@@ -1,0 +1,52 @@
+"""``pykis``: run the simulator, and try KIS from the terminal.
+
+    pykis demo                 start the embedded simulator and fetch a quote from it
+    pykis sim --port 8080      run the KIS-compatible simulator for your own code
+"""
+
+from __future__ import annotations
+
+import sys
+
+try:
+    import typer
+except ImportError:  # pragma: no cover - exercised only without the extra
+    typer = None
+
+__all__ = ["app", "run"]
+
+if typer is not None:
+    app = typer.Typer(help="PyKIS: the Korea Investment & Securities Open API from Python.",
+                      no_args_is_help=True, add_completion=False)
+
+    @app.command()
+    def sim(
+        host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+        port: int = typer.Option(8080, help="Port (0 picks a free one)."),
+        seed: int = typer.Option(42, help="Seed of the synthetic market and credentials."),
+        always_open: bool = typer.Option(False, help="Keep the market open around the clock."),
+        start: str = typer.Option("", help="Start the clock at this ISO time (KST)."),
+        real_rate: int = typer.Option(20, help="REST calls per second per real app key."),
+        paper_rate: int = typer.Option(2, help="REST calls per second per paper app key."),
+    ) -> None:
+        """Run the KIS-compatible simulator (REST) until Ctrl-C."""
+        from pykis.cli.simcmd import serve
+
+        serve(host, port, seed, always_open, start, real_rate, paper_rate)
+
+    @app.command()
+    def demo(
+        seed: int = typer.Option(42, help="Seed of the synthetic market."),
+        symbol: str = typer.Option("005930", help="Symbol to quote."),
+    ) -> None:
+        """Start the embedded simulator on a local port and fetch a quote from it."""
+        from pykis.cli.democmd import run_demo
+
+        run_demo(seed, symbol)
+
+
+def run() -> None:
+    if typer is None:
+        sys.exit("the pykis command needs its extra: pip install 'pykis[cli,sim]'")
+    app()
+

@@ -1,0 +1,36 @@
+"""``pykis sim``: the simulator as a server people can point their code at."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from rich.console import Console
+from rich.table import Table
+
+from pykis.market import KST
+from pykis.sim import Env, SimConfig, Simulator
+
+__all__ = ["serve"]
+
+
+def serve(host: str, port: int, seed: int, always_open: bool, start: str, real_rate: int,
+          paper_rate: int) -> None:
+    import uvicorn
+
+    from pykis.sim.asgi import create_app
+
+    moment = dt.datetime.fromisoformat(start).replace(tzinfo=KST) if start else None
+    sim = Simulator(SimConfig(seed=seed, always_open=always_open, start=moment,
+                              rate_limits={Env.REAL: real_rate, Env.PAPER: paper_rate}))
+    console = Console()
+    base_url = f"http://{host}:{port}"
+    console.print(f"[bold]KIS simulator[/] on [cyan]{base_url}[/] (seed {seed}"
+                  f"{', always open' if always_open else ''}); control plane {base_url}/_sim")
+    table = Table("env", "app key", "app secret", "account", "HTS ID")
+    for account in sim.accounts:
+        c = sim.credentials_of(account)
+        table.add_row(c.env.value, c.app_key, c.app_secret, c.account_no, c.hts_id)
+    console.print(table)
+    console.print("These are simulator credentials, not KIS ones. Ctrl-C stops the server.")
+    uvicorn.run(create_app(sim), host=host, port=port, log_level="warning",
+                access_log=False, lifespan="off")
