@@ -37,6 +37,12 @@ def price_limits(
     """Limits for a day whose base price (usually the previous close) is ``base_price``."""
     if isinstance(base_price, bool) or not isinstance(base_price, int) or base_price < 1:
         raise InvalidInputError("base_price", base_price, "a positive whole number of KRW")
+    if rate == DEFAULT_LIMIT_RATE:
+        # Exact integer arithmetic for the common case: grid prices are whole numbers, so
+        # flooring base × 1.3 first and then to the grid is the same as flooring once.
+        upper = round_to_tick(base_price * 13 // 10, Rounding.DOWN, kind)
+        lower = round_to_tick(max(-(-base_price * 7 // 10), 1), Rounding.UP, kind)
+        return PriceLimits(lower=lower, upper=upper)
     upper = round_to_tick(Decimal(base_price) * (1 + rate), Rounding.DOWN, kind)
     lower = round_to_tick(max(Decimal(base_price) * (1 - rate), Decimal(1)), Rounding.UP, kind)
     return PriceLimits(lower=lower, upper=upper)

@@ -21,6 +21,7 @@ __all__ = [
     "round_to_tick",
     "shift_ticks",
     "tick_size",
+    "tick_table",
 ]
 
 # (upper bound exclusive, tick); the last band has no upper bound.
@@ -47,7 +48,8 @@ class Rounding(StrEnum):
 Price = int | float | Decimal
 
 
-def _table(kind: InstrumentKind) -> tuple[tuple[int | None, int], ...]:
+def tick_table(kind: InstrumentKind) -> tuple[tuple[int | None, int], ...]:
+    """The (exclusive upper bound, tick) bands of ``kind``, lowest first."""
     if kind is InstrumentKind.STOCK:  # identity first: this runs on the simulator's hot path
         return STOCK_TICKS
     return FUND_TICKS if InstrumentKind(kind).is_fund_like else STOCK_TICKS
@@ -79,7 +81,7 @@ def _floor_ceil(value: int | float | Decimal, tick: int) -> tuple[int, int]:
 
 
 def _band_tick(value: int | float | Decimal, kind: InstrumentKind) -> int:
-    for upper, tick in _table(kind):
+    for upper, tick in tick_table(kind):
         if upper is None or value < upper:
             return tick
     raise AssertionError("unreachable: the last band is open-ended")

@@ -142,7 +142,7 @@ class Exchange:
         self, account: Account, code: str | None, price: int, now: dt.datetime
     ) -> tuple[int, int, int]:
         """(orderable cash, unit price used, maximum quantity) for a buy of ``code``."""
-        cash = self.orderable_cash(account, now)
+        cash = self.orderable_cash(account)
         if code is None or code not in self.market.universe:
             return cash, 0, 0
         quote = self.market.quote(code, now)
@@ -152,11 +152,12 @@ class Exchange:
             qty -= 1
         return cash, unit, qty
 
-    def orderable_cash(self, account: Account, now: dt.datetime) -> int:
+    def orderable_cash(self, account: Account) -> int:
+        """Cash after every booked trade, less what open buy orders hold back."""
         reserved = 0
         for order in account.open_orders():
             if order.side is Side.BUY:
-                limits = self.market.quote(order.code, now).limits
+                limits = self.market.limits(order.code, order.day)
                 reserved += self._reservation(order, limits, order.remaining)
         return account.cash() - reserved
 
@@ -205,7 +206,7 @@ class Exchange:
         freed: int = 0,
     ) -> None:
         needed = self._buy_cost(account, qty * unit, quote)
-        if needed > self.orderable_cash(account, now) + freed:
+        if needed > self.orderable_cash(account) + freed:
             raise self._refusal(account, Reason.INSUFFICIENT_CASH)
 
     def _amendable(

@@ -9,18 +9,23 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
 from pykis.market import KST, PriceLimits, Session, TradingCalendar, price_limits, shift_ticks
 from pykis.market.calendar import DaySchedule
-from pykis.sim.pricegen import DailyBar, DailyHistory, IntradayPath
+from pykis.sim.daily import DailyBar, DailyHistory
+from pykis.sim.intraday import IntradayPath, Trade
 from pykis.sim.universe import Instrument
 
 __all__ = ["Book", "MarketState", "Quote", "Trade", "AlwaysOpenCalendar"]
 
 FIRST_DAY = dt.date(2020, 1, 2)  # daily history starts here for every symbol
 BOOK_DEPTH = 10
+_PATHS: OrderedDict[tuple, IntradayPath] = OrderedDict()  # least recently used first
+_PATHS_KEPT = 256  # a path holds a day of trades in typed arrays: ~300 KB
+_PATHS_LOCK = threading.Lock()
 
 
 class AlwaysOpenCalendar(TradingCalendar):
@@ -33,14 +38,6 @@ class AlwaysOpenCalendar(TradingCalendar):
         midnight = dt.datetime(day.year, day.month, day.day, tzinfo=KST)
         end = midnight + dt.timedelta(days=1)
         return DaySchedule(day, midnight, midnight, end, end, end)
-
-
-@dataclass(frozen=True, slots=True)
-class Trade:
-    ts: float
-    price: int
-    volume: int
-    auction: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,8 +81,9 @@ class MarketState:
         self.universe, self.seed, self.calendar = universe, seed, calendar
         self._histories: dict[str, DailyHistory] = {}
         self._moved: dict[tuple[str, dt.date], IntradayPath] = {}
-        self._paths: OrderedDict[tuple[str, dt.date], IntradayPath] = OrderedDict()
         self._extremes: dict[tuple[str, dt.date], dict] = {}
+        self._schedules: dict[dt.date, DaySchedule] = {}
+        self._recent: dict[tuple[str, dt.date], IntradayPath] = {}  # this market's paths
 
     # --- days ---------------------------------------------------------------------
     def market_day(self, moment: dt.datetime) -> dt.date:
@@ -100,8 +98,11 @@ class MarketState:
         return self.calendar.session_at(moment)
 
     def schedule(self, day: dt.date) -> DaySchedule:
-        schedule = self.calendar.schedule(day)
-        assert schedule is not None, f"{day} is not a trading day"
+        schedule = self._schedules.get(day)
+        if schedule is None:
+            schedule = self.calendar.schedule(day)
+            assert schedule is not None, f"{day} is not a trading day"
+            self._schedules[day] = schedule
         return schedule
 
     # --- history and paths ----------------------------------------------------------
@@ -112,28 +113,37 @@ class MarketState:
         return self._histories[code]
 
     def path(self, code: str, day: dt.date) -> IntradayPath:
-        key = (code, day)
-        if key in self._moved:
-            return self._moved[key]
-        path = self._paths.get(key)
-        if path is None:
-            path = self._build_path(code, day)
-            self._paths[key] = path
-            if len(self._paths) > 256:
-                self._paths.popitem(last=False)
+        """The day's trades: moved by hand, or generated from the day's bar (shared by
+        every simulator with the same seed, bar and hours, since they are identical)."""
+        known = self._moved.get((code, day)) or self._recent.get((code, day))
+        if known is not None:
+            return known
+        if len(self._recent) > 512:
+            self._recent.clear()
+        self._recent[(code, day)] = path = self._shared_path(code, day)
         return path
 
-    def _build_path(self, code: str, day: dt.date) -> IntradayPath:
+    def _shared_path(self, code: str, day: dt.date) -> IntradayPath:
         bar = self.history(code).bar(day)
         schedule = self.schedule(day)
-        return IntradayPath.bridged(
-            self.universe[code],
-            bar,
-            self.seed,
-            schedule.regular_open.timestamp(),
-            schedule.closing_auction_start.timestamp(),
-            schedule.regular_close.timestamp(),
-        )
+        hours = (schedule.regular_open.timestamp(), schedule.closing_auction_start.timestamp(),
+                 schedule.regular_close.timestamp())
+        key = (self.seed, self.universe[code], bar, hours)
+        with _PATHS_LOCK:
+            path = _PATHS.get(key)
+            if path is not None:
+                _PATHS.move_to_end(key)
+                return path
+        path = IntradayPath.bridged(self.universe[code], bar, self.seed, *hours)
+        with _PATHS_LOCK:
+            _PATHS[key] = path
+            while len(_PATHS) > _PATHS_KEPT:
+                _PATHS.popitem(last=False)
+        return path
+
+    def limits(self, code: str, day: dt.date) -> PriceLimits:
+        """The day's price limits, from its base price."""
+        return price_limits(self.history(code).bar(day).base, self.universe[code].kind)
 
     # --- quotes ---------------------------------------------------------------------
     def quote(self, code: str, moment: dt.datetime) -> Quote:
@@ -150,9 +160,9 @@ class MarketState:
             return Quote(inst, day, session, bar.base, 0, 0, 0, bar.base, 0, 0, limits,
                          prev_volume, None, True)
         open_, high, low, last, volume, value = path.summary(index)
-        uptick = index == 0 or path.prices[index] >= path.prices[index - 1]
+        uptick = index == 0 or last >= path.trade(index - 1).price
         return Quote(inst, day, session, bar.base, open_, high, low, last, volume, value, limits,
-                     prev_volume, path.times[index], uptick)
+                     prev_volume, path.trade(index).ts, uptick)
 
     def book(self, quote: Quote) -> Book:
         """The order book around the last trade; quantities are fixed per trade."""
@@ -175,20 +185,14 @@ class MarketState:
         """(index, trade) of the trades of ``day`` after index ``after`` and at or before
         time ``until``, oldest first."""
         path = self.path(code, day)
-        return [
-            (i, Trade(path.times[i], path.prices[i], path.volumes[i], path.auction[i]))
-            for i in range(after + 1, path.index_at(until) + 1)
-        ]
+        return [(i, path.trade(i)) for i in range(after + 1, path.index_at(until) + 1)]
 
     def recent_trades(self, code: str, moment: dt.datetime, count: int) -> list[Trade]:
         """The last ``count`` trades at or before ``moment``, newest first."""
         day = self.market_day(moment)
         path = self.path(code, day)
         end = path.index_at(moment.timestamp())
-        return [
-            Trade(path.times[i], path.prices[i], path.volumes[i], path.auction[i])
-            for i in range(end, max(-1, end - count), -1)
-        ]
+        return [path.trade(i) for i in range(end, max(-1, end - count), -1)]
 
     def daily_bars(self, code: str, start: dt.date, end: dt.date, moment: dt.datetime
                    ) -> list[DailyBar]:
@@ -225,12 +229,12 @@ class MarketState:
     def move_price(self, code: str, moment: dt.datetime, price: int) -> Quote:
         """Trade ``code`` at ``price`` now and let the rest of the day walk on from it."""
         day = self.market_day(moment)
-        key = (code, day)
-        path = self._moved.get(key) or self.path(code, day).copy()
+        path = self.path(code, day)
         close_ts = self.schedule(day).regular_close.timestamp()
-        ts = max(moment.timestamp(), path.times[0] if path.times else moment.timestamp())
-        path.move(ts, price, self.seed, close_ts)
-        self._moved[key] = path
+        ts = max(moment.timestamp(), path.trade(0).ts)
+        path = path.moved(ts, price, self.seed, close_ts)
+        self._moved[(code, day)] = path
+        self._recent.pop((code, day), None)
         history = self.history(code)
         history.set_realized(path.realized_bar(history.bar(day).base))
         return self.quote(code, moment)

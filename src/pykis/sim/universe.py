@@ -1,8 +1,9 @@
 """The simulator's listings: real KRX codes and names with synthetic, seeded prices.
 
-Codes, names, segments and share counts are public facts (share counts as KIS reported
-them in July 2025). Price levels are only a starting point: the seed moves each one by up
-to ±20 % and picks per-symbol volatility, liquidity and valuation figures, so a seed
+Codes, names and segments are public facts; share counts are those KIS reported in July
+2025 where known, otherwise round approximations. Price levels are only a starting point:
+the seed moves each one by up to ±20 % and picks per-symbol volatility, liquidity and
+valuation figures, so a seed
 gives the same market every time and different seeds give different markets. The
 reference levels are spread over every tick band, ETFs included on both sides of
 2,000 KRW.
@@ -57,6 +58,32 @@ LISTINGS: tuple[tuple, ...] = (
     ("035900", "JYP Ent.", KOSDAQ, S, 71_000, 35_500_000, "오락·문화", "KOSDAQ150", 500),
     ("024060", "흥구석유", KOSDAQ, S, 18_150, 15_000_000, "유통", "KOSDAQ", 500),
     ("032820", "우리기술", KOSDAQ, S, 2_230, 150_000_000, "일반전기전자", "KOSDAQ", 500),
+    ("017670", "SK텔레콤", KOSPI, S, 55_000, 214_790_053, "통신", "KOSPI200", 100),
+    ("030200", "KT", KOSPI, S, 50_000, 257_893_247, "통신", "KOSPI200", 5000),
+    ("066570", "LG전자", KOSPI, S, 80_000, 163_647_814, "전기·전자", "KOSPI200", 5000),
+    ("003550", "LG", KOSPI, S, 75_000, 157_300_000, "기타금융", "KOSPI200", 5000),
+    ("034730", "SK", KOSPI, S, 180_000, 72_000_000, "기타금융", "KOSPI200", 200),
+    ("096770", "SK이노베이션", KOSPI, S, 110_000, 150_000_000, "화학", "KOSPI200", 5000),
+    ("010130", "고려아연", KOSPI, S, 900_000, 20_000_000, "금속", "KOSPI200", 5000),
+    ("009150", "삼성전기", KOSPI, S, 140_000, 74_693_696, "전기·전자", "KOSPI200", 5000),
+    ("018260", "삼성에스디에스", KOSPI, S, 160_000, 77_377_800, "IT 서비스", "KOSPI200", 500),
+    ("036570", "엔씨소프트", KOSPI, S, 200_000, 21_954_022, "IT 서비스", "KOSPI200", 500),
+    ("251270", "넷마블", KOSPI, S, 55_000, 86_000_000, "IT 서비스", "KOSPI200", 100),
+    ("000720", "현대건설", KOSPI, S, 55_000, 111_355_765, "건설", "KOSPI200", 5000),
+    ("010950", "S-Oil", KOSPI, S, 60_000, 112_582_792, "화학", "KOSPI200", 2500),
+    ("024110", "기업은행", KOSPI, S, 19_500, 797_000_000, "금융", "KOSPI200", 5000),
+    ("316140", "우리금융지주", KOSPI, S, 23_000, 742_000_000, "금융", "KOSPI200", 5000),
+    ("323410", "카카오뱅크", KOSPI, S, 28_000, 477_000_000, "금융", "KOSPI200", 5000),
+    ("259960", "크래프톤", KOSPI, S, 380_000, 48_000_000, "IT 서비스", "KOSPI200", 100),
+    ("352820", "하이브", KOSPI, S, 290_000, 41_600_000, "오락·문화", "KOSPI200", 500),
+    ("003490", "대한항공", KOSPI, S, 23_000, 368_000_000, "운송·창고", "KOSPI200", 5000),
+    ("000100", "유한양행", KOSPI, S, 120_000, 80_000_000, "제약", "KOSPI200", 1000),
+    ("086520", "에코프로", KOSDAQ, S, 90_000, 133_000_000, "일반전기전자", "KOSDAQ150", 100),
+    ("041510", "에스엠", KOSDAQ, S, 110_000, 23_800_000, "오락·문화", "KOSDAQ150", 500),
+    ("293490", "카카오게임즈", KOSDAQ, S, 17_000, 82_000_000, "디지털컨텐츠", "KOSDAQ150", 100),
+    ("240810", "원익IPS", KOSDAQ, S, 30_000, 49_000_000, "반도체", "KOSDAQ150", 500),
+    ("039030", "이오테크닉스", KOSDAQ, S, 170_000, 12_300_000, "반도체", "KOSDAQ150", 500),
+    ("214150", "클래시스", KOSDAQ, S, 60_000, 65_000_000, "의료·정밀기기", "KOSDAQ150", 100),
     ("069500", "KODEX 200", KOSPI, E, 35_500, 180_000_000, "ETF", "KOSPI", 0),
     ("102110", "TIGER 200", KOSPI, E, 35_600, 60_000_000, "ETF", "KOSPI", 0),
     ("122630", "KODEX 레버리지", KOSPI, E, 19_850, 150_000_000, "ETF", "KOSPI", 0),

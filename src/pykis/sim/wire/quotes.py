@@ -14,7 +14,7 @@ from typing import Any
 from pykis.market import KST, Session, tick_size
 from pykis.sim.errors import SimError
 from pykis.sim.market import Book, Quote
-from pykis.sim.pricegen import DailyBar
+from pykis.sim.daily import DailyBar
 from pykis.sim.wire.protocol import Call, Reply, dec, hhmmss, yyyymmdd
 
 __all__ = [
@@ -314,28 +314,17 @@ def minute_rows(call: Call, code: str, day: dt.date, until: dt.datetime, count: 
     """Up to ``count`` one-minute bars of ``day`` labelled by their end (HHMM00) and
     ending at or before ``until``, newest first; minutes without trades repeat the price."""
     market = call.sim.market
-    path = market.path(code, day)
-    schedule = market.schedule(day)
-    visible = path.index_at(min(until, call.now).timestamp())
-    if visible < 0:
-        return []
-    label = schedule.regular_open + dt.timedelta(minutes=1)
-    limit = min(until, call.now + dt.timedelta(minutes=1))
-    rows, index = [], 0
-    while label <= limit and index <= visible:
-        end_ts = label.timestamp()
-        first = index
-        while index <= visible and path.times[index] < end_ts:
-            index += 1
-        prices = path.prices[first:index] or [path.prices[max(first - 1, 0)]]
-        volume = sum(path.volumes[first:index])
-        _, _, _, _, _, value = path.summary(max(index - 1, 0))
-        rows.append({
-            "stck_bsop_date": yyyymmdd(day), "stck_cntg_hour": label.strftime("%H%M%S"),
-            "stck_prpr": prices[-1], "stck_oprc": prices[0], "stck_hgpr": max(prices),
-            "stck_lwpr": min(prices), "cntg_vol": volume, "acml_tr_pbmn": value,
-        })
-        label += dt.timedelta(minutes=1)
+    first_end = market.schedule(day).regular_open + dt.timedelta(minutes=1)
+    last_end = min(until, call.now + dt.timedelta(minutes=1))
+    bars = market.path(code, day).minute_bars(
+        first_end.timestamp(), last_end.timestamp(), min(until, call.now).timestamp())
+    rows = [
+        {"stck_bsop_date": yyyymmdd(day),
+         "stck_cntg_hour": dt.datetime.fromtimestamp(end, KST).strftime("%H%M%S"),
+         "stck_prpr": close, "stck_oprc": open_, "stck_hgpr": high, "stck_lwpr": low,
+         "cntg_vol": volume, "acml_tr_pbmn": value}
+        for end, open_, high, low, close, volume, value in bars
+    ]
     return rows[::-1][:count]
 
 

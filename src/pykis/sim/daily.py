@@ -1,0 +1,167 @@
+"""Daily bars, reproducible from a seed and computable for any date on its own.
+
+A close is ``level × exp(x(day))`` on the tick grid, where ``x`` is a few slow cycles
+plus two layers of Brownian bridges pinned to zero every few weeks. Any day's value
+needs only that day's block of shocks, so a chart of 100 days costs 100 evaluations and
+nothing is generated sequentially from the first day. Shocks are truncated at 4σ, so a
+day never moves anywhere near the ±30 % limit on its own.
+
+A bar realized by hand-made trading (a moved price) replaces the formula for its day;
+the following days walk back to the formula within their daily limits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+import zlib
+from dataclasses import dataclass
+
+from pykis.market import PriceLimits, TradingCalendar, price_limits
+from pykis.market.ticks import tick_table
+from pykis.sim.universe import Instrument
+
+__all__ = ["DailyBar", "DailyHistory", "day_rng", "snap", "stable_seed"]
+
+CYCLES = ((1_100.0, 0.08), (370.0, 0.05), (97.0, 0.03))  # (period in days, amplitude)
+BRIDGES = (64, 41)  # block lengths in calendar days of the two bridge layers
+TRADING_SHARE = math.sqrt(5 / 7)  # shocks are per calendar day; vol is per trading day
+
+
+def stable_seed(*parts: object) -> int:
+    """A seed from any values that is the same in every process (``hash`` is not)."""
+    return zlib.crc32(":".join(map(str, parts)).encode())
+
+
+def day_rng(seed: int, code: str, day: dt.date, salt: str = "") -> random.Random:
+    return random.Random(stable_seed(seed, code, day.toordinal(), salt))
+
+
+def snap(price: float, limits: PriceLimits, bands: tuple, rounding: float = 0.5) -> int:
+    """A grid price within ``limits``: nearest (``rounding`` 0.5), down (0.0) or up (UP).
+
+    Price generation calls this very often, so it skips ``round_to_tick``'s validation
+    (prices here are finite and positive).
+    """
+    for upper, tick in bands:
+        if upper is None or price < upper:
+            break
+    snapped = math.floor(price / tick + rounding) * tick
+    return min(max(snapped, limits.lower), limits.upper)
+
+
+UP = 1.0 - 1e-9
+NO_LIMITS = PriceLimits(1, 1 << 62)
+
+
+@dataclass(frozen=True, slots=True)
+class DailyBar:
+    date: dt.date
+    base: int  # previous close: the day's reference price (기준가)
+    open: int
+    high: int
+    low: int
+    close: int
+    volume: int
+    value: int  # traded value in KRW
+
+
+class DailyHistory:
+    """Daily bars of one instrument from ``first_day`` on."""
+
+    def __init__(
+        self, inst: Instrument, seed: int, calendar: TradingCalendar, first_day: dt.date
+    ) -> None:
+        self.inst, self.seed, self.calendar, self.first_day = inst, seed, calendar, first_day
+        rng = random.Random(stable_seed(seed, inst.code, "cycles"))
+        self._phases = [rng.uniform(0, 2 * math.pi) for _ in CYCLES]
+        self._sigma = inst.daily_vol * TRADING_SHARE / math.sqrt(len(BRIDGES))
+        self._bands = tick_table(inst.kind)
+        self._blocks: dict[tuple[int, int], list[float]] = {}
+        self._realized: dict[dt.date, DailyBar] = {}
+        self._adjusted: dict[dt.date, int] = {}  # closes pulled back after a realized day
+        self._cache: dict[dt.date, DailyBar] = {}
+
+    # --- the formula ------------------------------------------------------------------
+    def _bridge(self, length: int, ordinal: int) -> float:
+        block, step = divmod(ordinal, length)
+        walk = self._blocks.get((length, block))
+        if walk is None:
+            rng = random.Random(stable_seed(self.seed, self.inst.code, length, block))
+            walk, total = [0.0], 0.0
+            for _ in range(length):
+                total += max(-4.0, min(4.0, rng.gauss(0, 1))) * self._sigma
+                walk.append(total)
+            if len(self._blocks) > 256:
+                self._blocks.clear()
+            self._blocks[(length, block)] = walk
+        return walk[step] - step / length * walk[-1]
+
+    def formula_close(self, day: dt.date) -> int:
+        t = day.toordinal()
+        x = sum(amp * math.sin(2 * math.pi * t / period + phase)
+                for (period, amp), phase in zip(CYCLES, self._phases))
+        x += sum(self._bridge(length, t) for length in BRIDGES)
+        return snap(self.inst.level * math.exp(x), NO_LIMITS, self._bands)
+
+    # --- bars -------------------------------------------------------------------------
+    def close(self, day: dt.date) -> int:
+        if day in self._realized:
+            return self._realized[day].close
+        return self._adjusted.get(day) or self.formula_close(day)
+
+    def base_price(self, day: dt.date) -> int:
+        """Reference price of ``day``: the close of the trading day before it."""
+        return self.close(self.calendar.previous_trading_day(day))
+
+    def bar(self, day: dt.date) -> DailyBar:
+        """The bar of trading day ``day`` (on or after ``first_day``)."""
+        if day < self.first_day or not self.calendar.is_trading_day(day):
+            raise KeyError(f"{self.inst.code}: no bar for {day}")
+        if day in self._realized:
+            return self._realized[day]
+        bar = self._cache.get(day)
+        if bar is None:
+            base = self.base_price(day)
+            limits = price_limits(base, self.inst.kind)
+            close = min(max(self.close(day), limits.lower), limits.upper)
+            bar = self._shape(day, base, close, limits)
+            if len(self._cache) > 4_096:
+                self._cache.clear()
+            self._cache[day] = bar
+        return bar
+
+    def _shape(self, day: dt.date, base: int, close: int, limits: PriceLimits) -> DailyBar:
+        """Open, high, low and volume around a close, from the day's own generator."""
+        rng = day_rng(self.seed, self.inst.code, day)
+        sigma, bands = self.inst.daily_vol, self._bands
+        open_ = snap(base * math.exp(sigma * 0.3 * rng.gauss(0, 1)), limits, bands)
+        top = max(open_, close) * math.exp(abs(rng.gauss(0, 1)) * sigma * 0.5)
+        bottom = min(open_, close) * math.exp(-abs(rng.gauss(0, 1)) * sigma * 0.5)
+        high = max(snap(top, limits, bands, UP), open_, close)
+        low = min(snap(bottom, limits, bands, 0.0), open_, close)
+        volume = max(1_000, int(self.inst.daily_volume * rng.lognormvariate(0, 0.35)))
+        value = volume * (open_ + high + low + close) // 4
+        return DailyBar(day, base, open_, high, low, close, volume, value)
+
+    def bars(self, start: dt.date, end: dt.date) -> list[DailyBar]:
+        """Bars of the trading days from ``start`` to ``end`` inclusive, oldest first."""
+        days = self.calendar.trading_days(max(start, self.first_day), end)
+        return [self.bar(day) for day in days]
+
+    def set_realized(self, bar: DailyBar) -> None:
+        """Replace a day's bar by what trading produced; later days walk back to the
+        formula, each within its ±30 % limits."""
+        self._realized[bar.date] = bar
+        self._adjusted = {d: c for d, c in self._adjusted.items() if d < bar.date}
+        self._cache = {d: b for d, b in self._cache.items() if d < bar.date}
+        day, base = bar.date, bar.close
+        while True:
+            day = self.calendar.next_trading_day(day)
+            target = self.formula_close(day)
+            limits = price_limits(base, self.inst.kind)
+            close = min(max(target, limits.lower), limits.upper)
+            if close == target:
+                return
+            self._adjusted[day] = base = close
