@@ -368,3 +368,14 @@ def test_buying_power_matches_what_can_be_bought(kis: Kis) -> None:
     ok(kis.order("buy", "005930", qty, price))
     left = ok(kis.buying_power(price=price, dvsn="00"))["output"]
     assert int(left["nrcvb_buy_qty"]) == 0 and int(left["ord_psbl_cash"]) >= 0
+
+
+def test_closing_auction_orders_trade_at_the_single_price() -> None:
+    sim = make_sim(dt.datetime(2026, 11, 20, 15, 25, tzinfo=KST))
+    kis = caller(sim)
+    upper = int(quote(kis)["stck_mxpr"])
+    number = odno(kis.order("buy", "005930", 3, upper))  # any price up to the limit
+    assert ledger_order(kis, number)["filled"] == 0  # no continuous trading now
+    sim.clock.set(dt.datetime(2026, 11, 20, 15, 30, tzinfo=KST))
+    close = int(quote(kis)["stck_prpr"])
+    assert [(f["qty"], f["price"]) for f in kis.ledger()["fills"]] == [(3, close)]

@@ -36,6 +36,8 @@ def run_demo(seed: int, symbol: str) -> None:
     if answer.get("rt_cd") != "0":
         raise SystemExit(f"the simulator refused the quote: {answer}")
     quote = answer["output"]
+    if quote["stck_prpr"] == "0":  # KIS's answer for a code it does not know
+        raise SystemExit(f"unknown symbol {symbol!r}: try one of {', '.join(list(sim.market.universe)[:8])}")
     name = sim.market.universe[symbol].name if symbol in sim.market.universe else symbol
     table = Table(title=f"{name} ({symbol})", show_header=False)
     for label, key in [("price", "stck_prpr"), ("change", "prdy_vrss"), ("change %", "prdy_ctrt"),

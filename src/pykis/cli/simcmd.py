@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from rich.console import Console
-from rich.table import Table
 
 from pykis.market import KST
 from pykis.sim import Env, SimConfig, Simulator
@@ -26,11 +25,10 @@ def serve(host: str, port: int, seed: int, always_open: bool, start: str, real_r
     base_url = f"http://{host}:{port}"
     console.print(f"[bold]KIS simulator[/] on [cyan]{base_url}[/] (seed {seed}"
                   f"{', always open' if always_open else ''}); control plane {base_url}/_sim")
-    table = Table("env", "app key", "app secret", "account", "HTS ID")
-    for account in sim.accounts:
+    for account in sim.accounts:  # plain lines: a 180-character secret fits no table
         c = sim.credentials_of(account)
-        table.add_row(c.env.value, c.app_key, c.app_secret, c.account_no, c.hts_id)
-    console.print(table)
-    console.print("These are simulator credentials, not KIS ones. Ctrl-C stops the server.")
+        print(f"\n[{c.env.value}] account {c.account_no}  HTS ID {c.hts_id}\n"
+              f"  app key    {c.app_key}\n  app secret {c.app_secret}", flush=True)
+    console.print("\nThese are simulator credentials, not KIS ones. Ctrl-C stops the server.")
     uvicorn.run(create_app(sim), host=host, port=port, log_level="warning",
                 access_log=False, lifespan="off")

@@ -20,17 +20,17 @@ from pykis.market.limits import DEFAULT_LIMIT_RATE, PriceLimits, price_limits
 from pykis.market.ticks import Rounding, is_on_grid, round_to_tick, shift_ticks, tick_size
 
 __all__ = [
-    "DEFAULT_LIMIT_RATE",
-    "KST",
-    "TAX_TABLE",
     "Commission",
+    "DEFAULT_LIMIT_RATE",
     "DaySchedule",
     "InstrumentKind",
+    "KST",
     "Market",
     "PriceLimits",
     "Rounding",
     "Session",
     "Side",
+    "TAX_TABLE",
     "TaxBasis",
     "TaxRate",
     "TradeCosts",

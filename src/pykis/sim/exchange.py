@@ -80,7 +80,7 @@ class Exchange:
         kind = self._order_type(request.dvsn)
         price = self._checked_price(account, kind, request.price, quote)
         if request.side is Side.BUY:
-            self._check_cash(account, request.qty, price or quote.limits.upper, quote, now)
+            self._check_cash(account, request.qty, price or quote.limits.upper, quote)
         elif account.sellable(request.code) < request.qty:
             raise self._refusal(account, Reason.NOTHING_TO_SELL)
         order = Order(
@@ -102,9 +102,7 @@ class Exchange:
         new_price = self._checked_price(account, kind, price, quote)
         if source.side is Side.BUY:
             freed = self._reservation(source, quote.limits, moved)
-            self._check_cash(
-                account, moved, new_price or quote.limits.upper, quote, now, freed
-            )
+            self._check_cash(account, moved, new_price or quote.limits.upper, quote, freed)
         source.amended += moved
         order = Order(
             number=self._take_number(), account=account, code=source.code, side=source.side,
@@ -202,8 +200,7 @@ class Exchange:
         return price
 
     def _check_cash(
-        self, account: Account, qty: int, unit: int, quote: Quote, now: dt.datetime,
-        freed: int = 0,
+        self, account: Account, qty: int, unit: int, quote: Quote, freed: int = 0
     ) -> None:
         needed = self._buy_cost(account, qty * unit, quote)
         if needed > self.orderable_cash(account) + freed:

@@ -1,0 +1,126 @@
+"""The /_sim control plane: health, state, reset, clock, prices, accounts, ledger, stats."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import httpx
+from support import MORNING, Kis, ok
+
+from pykis.market import KST
+
+
+def test_health_and_state(http: httpx.Client, sim) -> None:
+    assert http.get("/_sim/health").json() == {"ok": True}
+    state = http.get("/_sim/state").json()
+    assert state["seed"] == 42 and len(state["accounts"]) == 2
+    assert {a["env"] for a in state["accounts"]} == {"real", "paper"}
+    assert state["accounts"][0]["app_key"] == sim.credentials("real").app_key
+
+
+def test_unknown_control_endpoint(http: httpx.Client) -> None:
+    answer = http.get("/_sim/nothing")
+    assert answer.status_code == 404 and "error" in answer.json()
+    assert http.post("/_sim/faults", content=b"[]").status_code == 400
+    assert http.post("/_sim/faults", content=b"{oops").status_code == 400
+
+
+def test_clock_set_freeze_and_advance(http: httpx.Client) -> None:
+    clock = http.get("/_sim/clock").json()
+    assert clock == {"now": MORNING.isoformat(), "frozen": True, "session": "regular",
+                     "market_day": "2026-11-20"}
+    moved = http.post("/_sim/clock", json={"now": "2026-11-20T15:25:00"}).json()
+    assert (moved["session"], moved["frozen"]) == ("closing_auction", True)
+    later = http.post("/_sim/clock", json={"advance": 600}).json()
+    assert later["now"] == "2026-11-20T15:35:00+09:00" and later["session"] == "after_hours"
+    saturday = http.post("/_sim/clock", json={"now": "2026-11-21T10:00:00+09:00"}).json()
+    assert (saturday["session"], saturday["market_day"]) == ("closed", "2026-11-20")
+    running = http.post("/_sim/clock", json={"frozen": False}).json()
+    assert running["frozen"] is False
+
+
+def test_moving_a_price_shows_in_every_quote(kis: Kis) -> None:
+    before = ok(kis.price())["output"]
+    target = int(before["stck_prpr"]) + 2_000
+    answer = kis.http.post("/_sim/market/005930/price", json={"price": target}).json()
+    assert answer["price"] == target
+    after = ok(kis.price())["output"]
+    assert int(after["stck_prpr"]) == target
+    assert int(after["stck_hgpr"]) >= target
+    ticks = ok(kis.get("/uapi/domestic-stock/v1/quotations/inquire-ccnl", "FHKST01010300",
+                       {"FID_COND_MRKT_DIV_CODE": "J", "FID_INPUT_ISCD": "005930"}))["output"]
+    assert ticks[0]["stck_prpr"] == str(target)
+    kis.sim.clock.advance(120)  # the market walks on from the new price
+    assert abs(int(ok(kis.price())["output"]["stck_prpr"]) - target) < 2_000
+
+
+def test_moving_a_price_checks_the_grid_and_limits(http: httpx.Client) -> None:
+    quote = http.get("/_sim/market/005930").json()
+    for price in (quote["price"] + 1, quote["upper_limit"] + 100, "70000"):
+        assert http.post("/_sim/market/005930/price", json={"price": price}).status_code == 400
+    assert http.post("/_sim/market/999999/price", json={"price": 100}).status_code == 404
+
+
+def test_market_listing(http: httpx.Client) -> None:
+    listing = http.get("/_sim/market").json()
+    assert len(listing) == 68
+    kinds = {row["kind"] for row in listing}
+    assert kinds == {"STOCK", "ETF"}
+    assert {row["market"] for row in listing} == {"KOSPI", "KOSDAQ"}
+
+
+def test_accounts_can_be_added_with_cash_and_positions(http: httpx.Client, sim) -> None:
+    made = http.post("/_sim/accounts", json={
+        "env": "paper", "cash": 1_234_567, "positions": {"005930": [10, 70000]},
+        "account_no": "5000000101"}).json()
+    assert made["account_no"] == "5000000101" and made["env"] == "paper"
+    assert len(made["app_key"]) == 36 and len(made["app_secret"]) == 180
+    listed = next(a for a in http.get("/_sim/accounts").json()
+                  if a["account_no"] == "5000000101")
+    assert listed["cash"] == 1_234_567
+    assert listed["positions"] == {"005930": {"qty": 10, "avg_price": "70000.0000"}}
+    kis = Kis(sim, http, sim.credentials("paper", 1))
+    row = ok(kis.balance())["output1"][0]
+    assert (row["pdno"], row["hldg_qty"], row["pchs_avg_pric"]) == ("005930", "10",
+                                                                     "70000.0000")
+    assert http.post("/_sim/accounts", json={"env": "paper",
+                                             "positions": {"XXXXXX": [1, 1]}}).status_code == 400
+    assert http.post("/_sim/accounts", json={"env": "moon"}).status_code == 400
+    assert http.post("/_sim/accounts", json={"account_no": "123"}).status_code == 400
+
+
+def test_reset_starts_over(kis: Kis) -> None:
+    ok(kis.order("buy", "005930", 1))
+    kis.http.post("/_sim/market/005930/price", json={"price": 70_000})
+    state = kis.http.post("/_sim/reset", json={}).json()
+    assert state["seed"] == 42
+    assert kis.ledger()["orders"] == []
+    kis.use_token(None)
+    assert ok(kis.price())["output"]["stck_prpr"] != "70000"
+    reseeded = kis.http.post("/_sim/reset", json={"seed": 7}).json()
+    assert reseeded["seed"] == 7
+    assert reseeded["accounts"][0]["app_key"] != state["accounts"][0]["app_key"]
+
+
+def test_ledger_lists_orders_and_fills(kis: Kis) -> None:
+    ok(kis.order("buy", "005930", 2))
+    ledger = kis.ledger()
+    order, fill = ledger["orders"][0], ledger["fills"][0]
+    assert order["account"] == kis.creds.account_no and order["tr_id"] == kis.tr("TTTC0012U")
+    assert (order["side"], order["qty"], order["filled"]) == ("buy", 2, 2)
+    assert fill["odno"] == order["odno"] and fill["day"] == "2026-11-20"
+    other = kis.http.get("/_sim/ledger", params={"account": "0000000000"}).json()
+    assert other == {"orders": [], "fills": []}
+
+
+def test_stats_per_app_key(kis: Kis) -> None:
+    kis.price()
+    kis.price()
+    stats = kis.http.get("/_sim/stats").json()["apps"][kis.creds.app_key]
+    assert stats["requests"] == 2 and stats["tokens_issued"] == 1
+
+
+def test_naive_clock_times_are_kst(http: httpx.Client) -> None:
+    http.post("/_sim/clock", json={"now": "2026-11-20T09:00:00"})
+    assert http.get("/_sim/clock").json()["now"] == dt.datetime(
+        2026, 11, 20, 9, 0, tzinfo=KST).isoformat()

@@ -1,0 +1,33 @@
+"""Every public module lists exactly its public names in __all__, and they import."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+MODULES = ["pykis.exceptions", "pykis.market", "pykis.sim"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_all_lists_the_public_names(name: str) -> None:
+    module = importlib.import_module(name)
+    exported = set(module.__all__)
+    assert sorted(module.__all__) == list(module.__all__)
+    public = {n for n, v in vars(module).items() if not n.startswith("_")
+              and getattr(v, "__module__", "").startswith("pykis")}
+    assert public <= exported
+    for attribute in exported:
+        assert getattr(module, attribute) is not None
+
+
+def test_exception_tree() -> None:
+    from pykis import exceptions as e
+
+    assert issubclass(e.TokenExpiredError, e.AuthenticationError)
+    assert issubclass(e.InsufficientBalanceError, e.OrderError)
+    assert issubclass(e.OrderError, e.APIError) and issubclass(e.APIError, e.KISError)
+    assert issubclass(e.InvalidInputError, ValueError)
+    error = e.APIError("refused", rt_cd="1", msg_cd="APBK0952", msg1="주문가능금액을 초과 했습니다",
+                       tr_id="TTTC0012U", status_code=200)
+    assert "APBK0952" in str(error) and error.context()["tr_id"] == "TTTC0012U"
