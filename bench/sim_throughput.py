@@ -74,11 +74,10 @@ def _baseline_server():
     async def fixed(request):
         return Response(BASELINE_BODY, media_type="application/json")
 
-    server = SimServer()
+    server = SimServer()  # its default Simulator stays idle
     # Swap only the app, so the uvicorn settings and the serving thread stay exactly
     # those of SimServer and the comparison isolates the simulator's own cost.
-    server._server.config.app = Starlette(routes=[Route("/{path:path}", fixed,
-                                                        methods=["GET", "POST"])])
+    server._server.config.app = Starlette(routes=[Route("/{path:path}", fixed)])
     return server, {}
 
 
@@ -364,15 +363,16 @@ def run_baseline(args, requests: list[bytes]) -> Result:
 # --- report ----------------------------------------------------------------------------------
 def table(results: list[Result], baseline: Result) -> str:
     rows = ["| scenario | req/s | vs baseline | first s → last s req/s | p50 ms | p99 ms "
-            "| errors | server CPU | client CPU | others' CPU | steal |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+            "| errors | server CPU | server µs/req | client CPU | others' CPU | steal |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         seconds = r.tally.per_second
         rows.append(
             f"| {r.name} | {r.rate:,.0f} | {r.rate / baseline.rate:.2f} "
             f"| {seconds[0]:,} → {seconds[-1]:,} | {r.latency_ms(0.50):.2f} "
             f"| {r.latency_ms(0.99):.2f} | {r.tally.errors} "
-            f"| {r.cpu.server / r.seconds:.0%} | {r.cpu.client / r.seconds:.0%} "
+            f"| {r.cpu.server / r.seconds:.0%} | {1e6 * r.cpu.server / max(1, r.tally.ok):,.0f} "
+            f"| {r.cpu.client / r.seconds:.0%} "
             f"| {r.cpu.others / r.seconds:.0%} | {r.cpu.steal / r.seconds:.0%} |")
     return "\n".join(rows)
 
@@ -391,8 +391,9 @@ def main() -> None:
           f"measured per scenario; Python {platform.python_version()}, "
           f"{os.cpu_count()} CPUs, client loop {new_event_loop.__module__}\n")
     print(table(results, baseline))
-    print("\nCPU columns are shares of one core over the measured window; others' CPU is every "
-          "other process on the machine, steal is time the hypervisor gave elsewhere.")
+    print("\nCPU columns are shares of one core over the measured window; server µs/req is the "
+          "server process's CPU time per counted answer; others' CPU is every other process "
+          "on the machine; steal is time the hypervisor gave elsewhere.")
     for r in results:
         if r.tally.errors:
             print(f"\n{r.name}: first error: {r.tally.first_error}")

@@ -36,7 +36,8 @@ def free_port() -> int:
 
 def test_sim_serves_until_stopped() -> None:
     port = free_port()
-    server = subprocess.Popen([*RUN, "sim", "--port", str(port), "--seed", "9"],
+    server = subprocess.Popen([*RUN, "sim", "--port", str(port), "--seed", "9",
+                               "--paper-cash", "777000"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
@@ -48,6 +49,8 @@ def test_sim_serves_until_stopped() -> None:
                 assert time.monotonic() < deadline and server.poll() is None
                 time.sleep(0.2)
         assert state["seed"] == 9
+        accounts = httpx.get(f"http://127.0.0.1:{port}/_sim/accounts").json()
+        assert [a["cash"] for a in accounts] == [10_000_000, 777_000]
     finally:
         server.terminate()
         out, _ = server.communicate(timeout=30)

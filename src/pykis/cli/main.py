@@ -28,11 +28,14 @@ if typer is not None:
         start: str = typer.Option("", help="Start the clock at this ISO time (KST)."),
         real_rate: int = typer.Option(20, help="REST calls per second per real app key."),
         paper_rate: int = typer.Option(2, help="REST calls per second per paper app key."),
+        real_cash: int = typer.Option(10_000_000, help="Starting cash of the real account."),
+        paper_cash: int = typer.Option(500_000_000, help="Starting cash of the paper account."),
     ) -> None:
         """Run the KIS-compatible simulator (REST) until Ctrl-C."""
         from pykis.cli.simcmd import serve
 
-        serve(host, port, seed, always_open, start, real_rate, paper_rate)
+        serve(host, port, seed, always_open, start, (real_rate, paper_rate),
+              (real_cash, paper_cash))
 
     @app.command()
     def demo(

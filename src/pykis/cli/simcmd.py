@@ -7,20 +7,24 @@ import datetime as dt
 from rich.console import Console
 
 from pykis.market import KST
-from pykis.sim import Env, SimConfig, Simulator
+from pykis.sim import AccountSpec, Env, SimConfig, Simulator
 
 __all__ = ["serve"]
 
 
-def serve(host: str, port: int, seed: int, always_open: bool, start: str, real_rate: int,
-          paper_rate: int) -> None:
+def serve(host: str, port: int, seed: int, always_open: bool, start: str,
+          rates: tuple[int, int], cash: tuple[int, int]) -> None:
+    """Serve a simulator; ``rates`` and ``cash`` are (real, paper)."""
     import uvicorn
 
     from pykis.sim.asgi import create_app
 
     moment = dt.datetime.fromisoformat(start).replace(tzinfo=KST) if start else None
-    sim = Simulator(SimConfig(seed=seed, always_open=always_open, start=moment,
-                              rate_limits={Env.REAL: real_rate, Env.PAPER: paper_rate}))
+    sim = Simulator(SimConfig(
+        seed=seed, always_open=always_open, start=moment,
+        rate_limits={Env.REAL: rates[0], Env.PAPER: rates[1]},
+        accounts=[AccountSpec(Env.REAL, cash=cash[0]), AccountSpec(Env.PAPER, cash=cash[1])],
+    ))
     console = Console()
     base_url = f"http://{host}:{port}"
     console.print(f"[bold]KIS simulator[/] on [cyan]{base_url}[/] (seed {seed}"
