@@ -158,13 +158,14 @@ def test_sides_as_strings():
 @pytest.mark.parametrize(
     ("trade_date", "basis"),
     [
-        (D(2020, 12, 28), TaxBasis.SETTLEMENT),  # settles 2020-12-30, before the table
-        (D(2020, 6, 1), TaxBasis.SETTLEMENT),
-        (D(2020, 12, 31), TaxBasis.TRADE),
+        (D(2019, 5, 29), TaxBasis.SETTLEMENT),  # settles 2019-05-31, before the table
+        (D(2018, 6, 1), TaxBasis.SETTLEMENT),
+        (D(2019, 6, 2), TaxBasis.TRADE),
         (D(2019, 1, 2), TaxBasis.TRADE),
     ],
 )
 def test_dates_before_the_table_are_rejected(trade_date, basis):
+    """The table starts with the cut of 2019-06-03 (KOSPI 0.10 % + 0.15 %)."""
     costs = TradingCosts(tax=TransactionTax(basis=basis))
     with pytest.raises(InvalidInputError) as caught:
         costs.of(Side.SELL, TEN_MILLION, trade_date, KOSPI)
@@ -223,3 +224,21 @@ def test_total_is_commission_plus_tax(value, side, trade_date, market, kind):
         assert costs.rural_tax == 0
     # no year in 2023-2026 charges more than 0.20 % in total
     assert costs.tax * 10_000 <= value * 20
+
+
+@pytest.mark.parametrize(("trade_date", "kospi", "kosdaq"), [
+    (D(2019, 5, 30), (10_000, 15_000), 25_000),  # settles 2019-06-03
+    (D(2020, 6, 15), (10_000, 15_000), 25_000),
+    (D(2020, 12, 28), (10_000, 15_000), 25_000),  # settles 2020-12-30
+    (D(2020, 12, 29), (8_000, 15_000), 23_000),  # settles 2021-01-04 (12-31 closed)
+    (D(2022, 6, 15), (8_000, 15_000), 23_000),
+])
+def test_older_rates_cover_the_simulator_history(trade_date, kospi, kosdaq):
+    sale = COSTS.of("sell", TEN_MILLION, trade_date, KOSPI, STOCK)
+    assert (sale.transaction_tax, sale.rural_tax) == kospi
+    assert COSTS.of("sell", TEN_MILLION, trade_date, KOSDAQ, STOCK).tax == kosdaq
+
+
+def test_commission_truncation_unit_is_configurable():
+    assert Commission(unit=10).amount(TEN_MILLION) == 1_400
+    assert Commission().amount(TEN_MILLION) == 1_405

@@ -175,3 +175,42 @@ def test_sellable_quantity(real: Kis) -> None:
     assert list(out) == keys("inquire_psbl_sell", "output")
     assert (out["cblc_qty"], out["ord_psbl_qty"], out["buy_qty"]) == ("5", "3", "5")
     assert data["msg_cd"] == "KIOK0420"
+
+
+def test_paging_continues_after_the_cursor_row_disappears() -> None:
+    kis = caller(make_sim(accounts=[AccountSpec(Env.REAL, cash=10**12)]))
+    placed = orders(kis, 60)
+    first = ok(kis.open_orders())
+    assert first["output"][-1]["odno"] == f"{int(placed[49]):010d}"
+    ok(kis.revise(placed[49], cancel=True))  # the row the cursor names is gone
+    second = ok(kis.open_orders(fk=first["ctx_area_fk100"], nk=first["ctx_area_nk100"]))
+    assert [int(r["odno"]) for r in second["output"]] == [int(n) for n in placed[50:]]
+
+
+def test_paper_daily_orders_without_an_exchange_code(paper: Kis) -> None:
+    ok(paper.order("buy", "005930", 1))
+    params = {**paper.account, "INQR_STRT_DT": "20261120", "INQR_END_DT": "20261120",
+              "SLL_BUY_DVSN_CD": "00", "INQR_DVSN": "00", "PDNO": "", "CCLD_DVSN": "00",
+              "ORD_GNO_BRNO": "", "ODNO": "", "INQR_DVSN_3": "00", "INQR_DVSN_1": "",
+              "CTX_AREA_FK100": "", "CTX_AREA_NK100": ""}  # older callers omit the exchange
+    rows = ok(paper.get("/uapi/domestic-stock/v1/trading/inquire-daily-ccld", "VTTC0081R",
+                        params))["output1"]
+    assert len(rows) == 1
+
+
+def test_the_two_daily_order_trs_split_the_ledger_at_three_months() -> None:
+    sim = make_sim(dt.datetime(2026, 7, 1, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=9))))
+    kis = caller(sim)
+    old = ok(kis.order("buy", "005930", 1))["output"]["ODNO"]
+    sim.clock.set(dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=9))))
+    kis.use_token(None)
+    recent = ok(kis.order("buy", "005930", 1))["output"]["ODNO"]
+    params = {**kis.account, "INQR_STRT_DT": "20260101", "INQR_END_DT": "20261120",
+              "SLL_BUY_DVSN_CD": "00", "INQR_DVSN": "00", "PDNO": "", "CCLD_DVSN": "00",
+              "ORD_GNO_BRNO": "", "ODNO": "", "INQR_DVSN_3": "00", "INQR_DVSN_1": "",
+              "EXCG_ID_DVSN_CD": "KRX", "CTX_AREA_FK100": "", "CTX_AREA_NK100": ""}
+    path = "/uapi/domestic-stock/v1/trading/inquire-daily-ccld"
+    within = ok(kis.get(path, "TTTC0081R", params))["output1"]
+    before = ok(kis.get(path, "CTSC9215R", params))["output1"]
+    assert [r["odno"] for r in within] == [recent]
+    assert [r["odno"] for r in before] == [old]

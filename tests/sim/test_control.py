@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import httpx
+import pytest
 from support import MORNING, Kis, ok
 
 from pykis.market import KST
@@ -124,3 +125,35 @@ def test_naive_clock_times_are_kst(http: httpx.Client) -> None:
     http.post("/_sim/clock", json={"now": "2026-11-20T09:00:00"})
     assert http.get("/_sim/clock").json()["now"] == dt.datetime(
         2026, 11, 20, 9, 0, tzinfo=KST).isoformat()
+
+
+@pytest.mark.parametrize(("path", "body"), [
+    ("/_sim/clock", {"advance": 1e300}),
+    ("/_sim/clock", {"advance": -5}),
+    ("/_sim/clock", {"now": "yesterday"}),
+    ("/_sim/accounts", {"cash": "lots"}),
+    ("/_sim/accounts", {"cash": -1}),
+    ("/_sim/accounts", {"positions": {"005930": [0, 70000]}}),
+    ("/_sim/accounts", {"positions": {"005930": [-5, 70000]}}),
+    ("/_sim/accounts", {"positions": {"005930": [1]}}),
+    ("/_sim/accounts", {"app_key": 12}),
+    ("/_sim/rate-limits", {"real": "fast"}),
+    ("/_sim/market/005930/price", {"price": 1.5}),
+])
+def test_bad_control_input_is_refused_and_harmless(kis: Kis, path: str, body: dict) -> None:
+    answer = kis.http.post(path, json=body)
+    assert answer.status_code == 400 and "error" in answer.json()
+    assert ok(kis.price())  # the simulator still answers
+    assert kis.http.get("/_sim/accounts").status_code == 200
+
+
+def test_account_numbers_are_unique(http: httpx.Client, sim) -> None:
+    taken = sim.credentials("real").account_no
+    answer = http.post("/_sim/accounts", json={"account_no": taken})
+    assert answer.status_code == 400 and "already in use" in answer.json()["error"]
+
+
+def test_prices_move_only_while_the_market_trades(http: httpx.Client) -> None:
+    http.post("/_sim/clock", json={"now": "2026-11-20T08:45:00"})
+    answer = http.post("/_sim/market/005930/price", json={"price": 70_000})
+    assert answer.status_code == 400 and "pre_market" in answer.json()["error"]

@@ -198,3 +198,29 @@ def test_limits_are_per_app_key_and_configurable() -> None:
     ticker.now += 1
     assert [paper.price().status_code for _ in range(6)] == [200] * 5 + [500]
     assert http.post("/_sim/rate-limits", json={"paper": -1}).status_code == 400
+
+
+@pytest.mark.parametrize(("field", "value", "code"), [
+    ("appkey", ["x"], "EGW00103"), ("appkey", {"a": 1}, "EGW00103"), ("appkey", 7, "EGW00103"),
+    ("appsecret", 123, "EGW00105"), ("appsecret", ["s"], "EGW00105"),
+])
+def test_oauth_fields_of_the_wrong_type(kis: Kis, field: str, value, code: str) -> None:
+    body = {"grant_type": "client_credentials", "appkey": kis.creds.app_key,
+            "appsecret": kis.creds.app_secret, field: value}
+    answer = kis.http.post("/oauth2/tokenP", json=body)
+    assert (answer.status_code, answer.json()["error_code"]) == (403, code)
+    approval = {"grant_type": "client_credentials", "appkey": kis.creds.app_key,
+                "secretkey": value if field == "appsecret" else kis.creds.app_secret}
+    if field == "appsecret":
+        assert kis.http.post("/oauth2/Approval", json=approval).status_code == 403
+
+
+@pytest.mark.parametrize("value", ["７８７００", "١", "²", "1e3", " 1", "+1"])
+def test_only_ascii_digits_are_numbers(kis: Kis, value: str) -> None:
+    order = {**kis.account, "PDNO": "005930", "ORD_DVSN": "01", "ORD_QTY": value,
+             "ORD_UNPR": "0"}
+    answer = kis.post(TRADING + "order-cash", kis.tr("TTTC0012U"), order)
+    if value == " 1":  # KIS trims field values
+        ok(answer)
+    else:
+        refused(answer, "IGW00007", 500)

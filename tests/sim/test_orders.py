@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from support import TRADING_DAY, Kis, caller, make_sim, ok, refused
+from support import Kis, caller, make_sim, ok, refused
 
-from pykis.market import KST, InstrumentKind, Market, Side, TradingCosts, tick_size
+from pykis.market import KST, tick_size
 from pykis.sim import AccountSpec, Env
 
 
@@ -73,7 +73,7 @@ def test_market_buy_fills_against_the_book_and_books_costs(kis: Kis) -> None:
     fill = kis.ledger()["fills"][0]
     assert fill["price"] == int(book["askp1"])  # three shares fit in the best ask
     value = 3 * fill["price"]
-    assert fill["commission"] == int(value * 0.000140527)
+    assert fill["commission"] == value * 140_527 // 10**9
     assert (fill["transaction_tax"], fill["rural_tax"]) == (0, 0)
     cash = kis.http.get("/_sim/accounts").json()
     account = next(a for a in cash if a["account_no"] == kis.creds.account_no)
@@ -324,12 +324,9 @@ def test_sell_pays_commission_and_the_2026_tax(kis: Kis) -> None:
     ok(kis.order("buy", "005930", 10))
     ok(kis.order("sell", "005930", 10))
     sell = [f for f in kis.ledger()["fills"] if f["side"] == "sell"]
-    costs = TradingCosts()
-    for fill in sell:
+    for fill in sell:  # by hand: 0.0140527 % commission, 0.05 % + 0.15 % tax, won floors
         value = fill["qty"] * fill["price"]
-        expected = costs.of(Side.SELL, value, TRADING_DAY, Market.KOSPI, InstrumentKind.STOCK)
-        assert (fill["commission"], fill["transaction_tax"], fill["rural_tax"]) == (
-            expected.commission, expected.transaction_tax, expected.rural_tax)
+        assert fill["commission"] == value * 140_527 // 10**9
         assert fill["transaction_tax"] == value * 5 // 10_000
         assert fill["rural_tax"] == value * 15 // 10_000
 
@@ -339,7 +336,7 @@ def test_etf_sales_are_tax_free(kis: Kis) -> None:
     ok(kis.order("sell", "069500", 5))
     sell = [f for f in kis.ledger()["fills"] if f["side"] == "sell"]
     assert all(f["transaction_tax"] == f["rural_tax"] == 0 for f in sell)
-    assert all(f["commission"] == int(f["qty"] * f["price"] * 0.000146527) for f in sell)
+    assert all(f["commission"] == f["qty"] * f["price"] * 146_527 // 10**9 for f in sell)
 
 
 def test_cash_settles_two_trading_days_later(real: Kis) -> None:
@@ -379,3 +376,64 @@ def test_closing_auction_orders_trade_at_the_single_price() -> None:
     sim.clock.set(dt.datetime(2026, 11, 20, 15, 30, tzinfo=KST))
     close = int(quote(kis)["stck_prpr"])
     assert [(f["qty"], f["price"]) for f in kis.ledger()["fills"]] == [(3, close)]
+
+
+def book_of(kis: Kis, code: str = "005930") -> dict:
+    return ok(kis.get("/uapi/domestic-stock/v1/quotations/inquire-asking-price-exp-ccn",
+                      "FHKST01010200", {"FID_COND_MRKT_DIV_CODE": "J",
+                                        "FID_INPUT_ISCD": code}))["output1"]
+
+
+def test_sweeping_the_book_takes_its_depth_until_the_next_trade() -> None:
+    kis = caller(make_sim(accounts=[AccountSpec(Env.REAL, cash=10**12)]))
+    book = book_of(kis)
+    level1, depth1 = int(book["askp1"]), int(book["askp_rsqn1"])
+    first = odno(kis.order("buy", "005930", depth1))
+    assert {f["price"] for f in kis.ledger()["fills"]} == {level1}
+    after = book_of(kis)
+    assert int(after["askp1"]) == int(book["askp2"])  # the first level is gone
+    second = odno(kis.order("buy", "005930", 1))
+    fill = [f for f in kis.ledger()["fills"] if f["odno"] == int(second)]
+    assert fill[0]["price"] == int(book["askp2"]) and first != second
+    kis.sim.clock.advance(30)  # the market trades: a fresh book
+    assert int(book_of(kis)["askp_rsqn1"]) > 0
+
+
+def test_resting_orders_share_a_trade_by_price_then_time() -> None:
+    sim = make_sim(accounts=[AccountSpec(Env.REAL, cash=10**12),
+                             AccountSpec(Env.REAL, cash=10**12)])
+    first = caller(sim, Env.REAL)
+    second = Kis(sim, first.http, sim.credentials(Env.REAL, 1))  # another account
+    price = int(quote(first)["stck_prpr"])
+    tick = tick_size(price)
+    early = odno(first.order("buy", "005930", 10**6, price - 5 * tick))
+    late = odno(second.order("buy", "005930", 10**6, price - 5 * tick))
+    better = odno(second.order("buy", "005930", 100, price - 4 * tick))
+    move(first, price - 8 * tick)  # one market trade, of a few thousand shares
+    fills = {f["odno"]: f["qty"] for f in first.http.get("/_sim/ledger").json()["fills"]}
+    # The better price fills first, then the earlier of two orders at the same price;
+    # the print's volume is shared, not handed to each order in full.
+    assert fills[int(better)] == 100 and 0 < fills[int(early)] < 10**6
+    assert int(late) not in fills
+
+
+def test_auctions_take_only_limit_and_market_orders() -> None:
+    sim = make_sim(dt.datetime(2026, 11, 20, 8, 45, tzinfo=KST))
+    kis = caller(sim)
+    refused(kis.order("buy", "005930", 1, dvsn="13"), "APBK3013")
+    ok(kis.order("buy", "005930", 1))
+    sim.clock.set(dt.datetime(2026, 11, 20, 15, 25, tzinfo=KST))
+    kis.use_token(None)
+    refused(kis.order("buy", "005930", 1, dvsn="03"), "APBK3013")
+
+
+def test_trading_in_2020_books_that_years_tax() -> None:
+    sim = make_sim(dt.datetime(2020, 6, 15, 10, 0, tzinfo=KST),
+                   accounts=[AccountSpec(Env.REAL, cash=10**9, positions={"005930": (10, 50_000)})])
+    kis = caller(sim)
+    ok(kis.order("sell", "005930", 10))
+    sale = kis.ledger()["fills"][0]
+    value = sale["qty"] * sale["price"]
+    assert (sale["transaction_tax"], sale["rural_tax"]) == (value * 10 // 10_000,
+                                                             value * 15 // 10_000)
+    ok(kis.balance())

@@ -78,6 +78,9 @@ def test_concurrent_clients(remote: Kis) -> None:
     ("GET", "/uapi/domestic-stock/v1/quotations/inquire-price", b"", {}),
     ("GET", "/", b"", {}),
     ("PUT", "/uapi/domestic-stock/v1/trading/order-cash", b"{}", {}),
+    ("OPTIONS", "/uapi/domestic-stock/v1/trading/order-cash", b"", {}),
+    ("TRACE", "/oauth2/tokenP", b"", {}),
+    ("DELETE", "/_sim/nothing", b"", {}),
     ("GET", "/uapi/domestic-stock/v1/quotations/inquire-price?FID_INPUT_ISCD=%ZZ", b"", {}),
 ])
 def test_bad_requests_get_kis_shaped_json_never_a_traceback(
@@ -87,7 +90,8 @@ def test_bad_requests_get_kis_shaped_json_never_a_traceback(
     answer = httpx.request(method, base_url + path, content=content, headers=headers)
     assert answer.headers["content-type"].startswith("application/json")
     data = json.loads(answer.text)
-    assert ("rt_cd" in data and data["rt_cd"] != "0") or "error_code" in data
+    assert (("rt_cd" in data and data["rt_cd"] != "0") or "error_code" in data
+            or "error" in data)
     assert "Traceback" not in answer.text
 
 

@@ -1,8 +1,9 @@
 """Trading costs in whole won: broker commission on both sides, taxes on sales.
 
 Commission: KIS non-face-to-face accounts pay 0.0140527 % of the traded value for stocks
-and 0.0146527 % for ETF/ETN (exchange and depository fees included). The rate and the
-rounding are configurable because promotional and branch schedules differ.
+and 0.0146527 % for ETF/ETN (exchange and depository fees included). The rates and the
+truncation unit are configurable: promotional and branch schedules differ, and whether
+KIS truncates to 1 or 10 won is not established.
 
 Tax on sales (증권거래세 + 농어촌특별세 on KOSPI): the rate follows the *settlement*
 date (T+2), which is why the 2025 rate already applied to trades of 2024-12-27. Each
@@ -69,7 +70,10 @@ def _rates(effective: dt.date, kospi: str, kosdaq: str, konex: str) -> tuple[Tax
 
 
 # KOSPI transaction tax (the 0.15 % rural tax is added on top), KOSDAQ, KONEX, in percent.
+# 2023 onwards from the team's reference; 2019-06-03 and 2021 are the published cuts of
+# those years [S], kept so that the simulator's history (from 2020) is covered.
 TAX_TABLE: tuple[TaxRate, ...] = (
+    *_rates(dt.date(2019, 6, 3), "0.10", "0.25", "0.10"),
     *_rates(dt.date(2021, 1, 1), "0.08", "0.23", "0.10"),
     *_rates(dt.date(2023, 1, 1), "0.05", "0.20", "0.10"),
     *_rates(dt.date(2024, 1, 1), "0.03", "0.18", "0.10"),
@@ -94,12 +98,14 @@ class Commission:
 
     stock_rate: Decimal = Decimal("0.000140527")
     fund_rate: Decimal = Decimal("0.000146527")
+    unit: int = 1  # truncate to a multiple of this many won
 
     def rate(self, kind: InstrumentKind) -> Decimal:
         return self.fund_rate if InstrumentKind(kind).is_fund_like else self.stock_rate
 
     def amount(self, value: int, kind: InstrumentKind = InstrumentKind.STOCK) -> int:
-        return _won(_checked_value(value) * self.rate(kind))
+        won = _won(_checked_value(value) * self.rate(kind))
+        return won - won % self.unit
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
 
 from pykis.market import Side
 from pykis.sim.env import Env, EnvProfile
@@ -17,7 +18,7 @@ from pykis.sim.env import Env, EnvProfile
 __all__ = ["Account", "CashMovement", "Fill", "Order", "OrderKind", "Position"]
 
 
-class OrderKind:
+class OrderKind(StrEnum):
     NEW = "new"
     AMEND = "amend"
     CANCEL = "cancel"
@@ -61,11 +62,8 @@ class Order:
     day: dt.date
     tr_id: str
     exchange: str = "KRX"
-    kind: str = OrderKind.NEW
+    kind: OrderKind = OrderKind.NEW
     original: int | None = None  # ORGN_ODNO for amendments and cancellations
-    market_like: bool = False  # fills at the traded price (market, best-price types)
-    fill_or_kill: bool = False
-    immediate_or_cancel: bool = False
     filled: int = 0
     filled_value: int = 0
     cancelled: int = 0  # cancelled by the user or by IOC/FOK

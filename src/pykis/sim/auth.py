@@ -73,16 +73,19 @@ class TokenAuthority:
     _approvals: dict[str, str] = field(default_factory=dict)  # approval key -> app key
 
     # --- credentials -------------------------------------------------------------------
-    def app(self, app_key: str | None, app_secret: str | None, *, oauth: bool) -> Account:
-        """The account behind an app key, after checking the secret."""
+    def app(self, app_key: object, app_secret: object, *, oauth: bool) -> Account:
+        """The account behind an app key, after checking the secret. The values come
+        straight from a request, so anything but a string is simply not a match."""
         if not app_key:
             raise SimError("EGW00103" if oauth else "EGW00102")
         if not app_secret:
             raise SimError("EGW00105" if oauth else "EGW00104")
-        account = self.apps.get(app_key)
+        account = self.apps.get(app_key) if isinstance(app_key, str) else None
         if account is None:
             raise self._oauth_or_api("EGW00103", oauth)
-        if not hmac.compare_digest(account.app_secret, app_secret):
+        if not isinstance(app_secret, str) or not hmac.compare_digest(
+            account.app_secret.encode(), app_secret.encode()
+        ):
             raise self._oauth_or_api("EGW00105", oauth)
         return account
 
@@ -117,7 +120,7 @@ class TokenAuthority:
         expires = now + self.rules.lifetime
         header = _b64(json.dumps({"typ": "JWT", "alg": "HS512"}, separators=(",", ":")).encode())
         claims = {
-            "sub": "tokenP",
+            "sub": "token",
             "aud": str(uuid.UUID(bytes=self._digest(f"aud:{account.app_key}:{serial}")[:16])),
             "prdt_cd": "",
             "iss": "unogw",

@@ -60,8 +60,8 @@ class SimClock:
 
     def advance(self, seconds: float) -> dt.datetime:
         """Move the clock forward (frozen or not) and return the new time."""
-        if seconds < 0:
-            raise ValueError("the simulator clock only moves forward; use set() to go back")
+        if not 0 <= seconds < 100 * 366 * 86_400:
+            raise ValueError("advance by 0 to 100 years; use set() to go back")
         with self._lock:
             if self._frozen_at is not None:
                 self._frozen_at += seconds

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from pykis.market import TradingCalendar, TradingCosts
@@ -26,6 +27,21 @@ class AccountSpec:
     app_secret: str | None = None
     account_no: str | None = None  # 10 digits: CANO (8) + ACNT_PRDT_CD (2)
     hts_id: str | None = None
+
+    def validate(self, universe: Mapping[str, object]) -> None:
+        """Refuse a spec that would leave the simulator unable to answer (ValueError)."""
+        Env(self.env)
+        if self.cash is not None and (type(self.cash) is not int or self.cash < 0):
+            raise ValueError("cash must be a whole number of KRW, zero or more")
+        for code, holding in self.positions.items():
+            if code not in universe:
+                raise ValueError(f"unknown symbol {code!r}")
+            qty, avg = holding
+            if type(qty) is not int or type(avg) is not int or qty <= 0 or avg <= 0:
+                raise ValueError("a position is [quantity, average price], both positive")
+        for name in ("app_key", "app_secret", "account_no", "hts_id"):
+            if getattr(self, name) is not None and not isinstance(getattr(self, name), str):
+                raise ValueError(f"{name} must be a string")
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ class Reason(StrEnum):
     MARKET_CLOSED = "market_closed"
     NOT_A_BUSINESS_DAY = "not_a_business_day"
     BAD_ACCOUNT = "bad_account"
+    SINGLE_PRICE_SESSION = "single_price_session"  # only limit and market orders now
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ PROFILES: dict[Env, EnvProfile] = {
             Reason.MARKET_CLOSED: "APBK0918",
             Reason.NOT_A_BUSINESS_DAY: "APBK0919",
             Reason.BAD_ACCOUNT: "APAC0081",
+            Reason.SINGLE_PRICE_SESSION: "APBK3013",
         },
     ),
     Env.PAPER: EnvProfile(
@@ -111,6 +113,7 @@ PROFILES: dict[Env, EnvProfile] = {
             Reason.MARKET_CLOSED: "40580000",
             Reason.NOT_A_BUSINESS_DAY: "40100000",
             Reason.BAD_ACCOUNT: "APAC0081",
+            Reason.SINGLE_PRICE_SESSION: "APBK3013",  # [U] no paper code observed
         },
     ),
 }

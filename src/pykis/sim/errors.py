@@ -56,7 +56,6 @@ CODES: dict[str, KisCode] = {
         _gateway("EGW00104", "AppSecret은 필수입니다."),  # [S] text; status [U]
         _gateway("EGW00131", "유효하지 않은 hashkey 입니다."),  # [U] text
         _gateway("EGW02006", "모의투자 TR 이 아닙니다."),  # [G] real TR on paper
-        _gateway("EGW02007", "해당 앱키는 모의투자용 앱키가 아닙니다"),  # [S]
         # [G] HTTP 500; this one is written msg_cd first.
         KisCode("EGW00201", "초당 거래건수를 초과하였습니다.", status=500),
         KisCode("IGW00007", "MCA 전문바디 구성 중 오류가 발생하였습니다.", status=500),  # [G]
@@ -66,10 +65,8 @@ CODES: dict[str, KisCode] = {
         KisCode("OPSQ9995", "JSON PARSING ERROR : body not found", status=500),  # [S]
         KisCode("OPSQ2000", "ERROR : INPUT INVALID_CHECK_ACNO", rt_cd="2"),  # [G] note
         KisCode("OPSQ2001", "ERROR INVALID FID_COND_MRKT_DIV_CODE", rt_cd="2"),  # [G]
-        KisCode("OPSQ2002", "ERROR : INPUT FIELD LENGTH", rt_cd="2"),  # [U] text
         KisCode("SIM00404", "요청하신 URL이 없습니다.", status=404),  # [U] unknown path
         KisCode("SIM00500", "시뮬레이터 내부 오류입니다.", status=500),  # simulator bug
-        KisCode("SIM00503", "일시적 오류가 발생하였습니다.", status=503),  # injected 5xx
         # A valid KIS order type the simulator does not model (after-hours, stop, ...).
         KisCode("SIM00501", "시뮬레이터가 지원하지 않는 주문구분입니다."),
         # --- success ---------------------------------------------------------------
@@ -96,6 +93,8 @@ CODES: dict[str, KisCode] = {
         KisCode("APBK0918", "장운영시간이 아닙니다.(주문불가)"),  # [S]
         KisCode("APBK0919", "장운영일자가 주문일과 상이합니다"),  # [G] note, rt_cd 1
         KisCode("APAC0081", "계좌번호 입력 오류입니다", rt_cd="7"),  # [G]
+        KisCode("APBK3013", "[단일가매매] 지정가 주문(신규/정정/취소) 및 최유리/최우선 취소 "
+                "주문만 가능합니다"),  # [S]
         KisCode("APBK1680", "원주문번호가 존재하지 않습니다."),  # [U] unknown order
         # --- business rejections, paper (HTTP 200, rt_cd 1) ----------------------------
         KisCode("40250000", "모의투자 주문가능금액이 부족합니다."),  # [G] note

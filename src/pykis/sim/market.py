@@ -58,6 +58,7 @@ class Quote:
     prev_volume: int
     last_ts: float | None
     uptick: bool  # last trade at or above the one before it: it hit the ask
+    index: int  # of the last trade in the day's path; -1 before the first
 
     @property
     def change(self) -> int:
@@ -83,6 +84,7 @@ class MarketState:
         self._moved: dict[tuple[str, dt.date], IntradayPath] = {}
         self._extremes: dict[tuple[str, dt.date], dict] = {}
         self._schedules: dict[dt.date, DaySchedule] = {}
+        self._taken: dict[tuple[str, dt.date, int], dict[tuple[str, int], int]] = {}
         self._recent: dict[tuple[str, dt.date], IntradayPath] = {}  # this market's paths
 
     # --- days ---------------------------------------------------------------------
@@ -158,14 +160,37 @@ class MarketState:
         session = self.session(moment)
         if index < 0:
             return Quote(inst, day, session, bar.base, 0, 0, 0, bar.base, 0, 0, limits,
-                         prev_volume, None, True)
+                         prev_volume, None, True, -1)
         open_, high, low, last, volume, value = path.summary(index)
         uptick = index == 0 or last >= path.trade(index - 1).price
         return Quote(inst, day, session, bar.base, open_, high, low, last, volume, value, limits,
-                     prev_volume, path.trade(index).ts, uptick)
+                     prev_volume, path.trade(index).ts, uptick, index)
 
     def book(self, quote: Quote) -> Book:
-        """The order book around the last trade; quantities are fixed per trade."""
+        """The order book around the last trade, less what the simulator's accounts took
+        from it since that trade; the next market trade shows a fresh book."""
+        taken = self._taken.get((quote.inst.code, quote.day, quote.index), {})
+        fresh = self._fresh_book(quote)
+
+        def left(levels: tuple[tuple[int, int], ...], side: str) -> tuple[tuple[int, int], ...]:
+            # Emptied levels disappear and deeper ones move up, as on a real book.
+            kept = [(p, q - taken.get((side, p), 0)) for p, q in levels]
+            kept = [(p, q) for p, q in kept if q > 0 or p == 0]
+            return tuple(kept + [(0, 0)] * (BOOK_DEPTH - len(kept)))
+
+        return Book(left(fresh.asks, "ask"), left(fresh.bids, "bid"))
+
+    def take(self, quote: Quote, side: str, price: int, qty: int) -> None:
+        """Record that an order took ``qty`` at ``price`` from the ``side`` of the book."""
+        key = (quote.inst.code, quote.day, quote.index)
+        if key not in self._taken:  # only the book of the latest trade matters
+            stale = [k for k in self._taken if k[:2] == key[:2]]
+            for old in stale:
+                del self._taken[old]
+        levels = self._taken.setdefault(key, {})
+        levels[(side, price)] = levels.get((side, price), 0) + qty
+
+    def _fresh_book(self, quote: Quote) -> Book:
         inst, limits = quote.inst, quote.limits
         # The last trade hit the ask on an uptick and the bid otherwise.
         best_ask = quote.price if quote.uptick else _step(quote.price, 1, inst)

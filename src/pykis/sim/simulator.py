@@ -15,6 +15,7 @@ import hmac
 import json
 import logging
 import threading
+from dataclasses import replace
 
 from pykis.market import TradingCalendar
 from pykis.sim.accounts import Account, Position
@@ -66,7 +67,9 @@ class Simulator:
                 calendar = AlwaysOpenCalendar()
             else:
                 calendar = self.config.calendar or TradingCalendar()
-            self.costs = self.config.costs
+            # Taxes follow the settlement date, so they must use the market's own calendar.
+            costs = self.config.costs
+            self.costs = replace(costs, tax=replace(costs.tax, calendar=calendar))
             self.market = MarketState(build_universe(seed), seed, calendar)
             self.exchange = Exchange(self.market, self.costs)
             secret = hashlib.sha256(f"pykis-sim:{seed}".encode()).digest()
@@ -83,16 +86,19 @@ class Simulator:
             account = self._new_account(spec, index)
             if account.app_key in self.auth.apps:
                 raise ValueError(f"app key {account.app_key!r} is already in use")
+            if self.account_by_number(account.number) is not None:
+                raise ValueError(f"account number {account.number} is already in use")
             self.accounts.append(account)
             self.auth.apps[account.app_key] = account
             return self.credentials_of(account)
 
     def _new_account(self, spec: AccountSpec, index: int) -> Account:
+        spec.validate(self.market.universe)
         env = Env(spec.env)
         number = spec.account_no or self._derive(f"{env}:{index}:acct", "digits", 7,
                                                  prefix="6" if env is Env.REAL else "5") + "01"
         number = number.replace("-", "")
-        if len(number) != 10 or not number.isdigit():
+        if len(number) != 10 or not number.isascii() or not number.isdigit():
             raise ValueError("account_no must be 10 digits: CANO (8) + product code (2)")
         account = Account(
             env=env, profile=PROFILES[env], cano=number[:8], product=number[8:],
@@ -161,24 +167,17 @@ class Simulator:
         return self._api_call(route, request)
 
     def _api_call(self, route: Route, request: SimRequest) -> SimResponse:
-        headers = request.headers
-        account = self.auth.app(headers.get("appkey"), headers.get("appsecret"), oauth=False)
-        stats = self.auth.stats_of(account.app_key)
-        if not self.limiter.allow(account.app_key, self.rate_limits.get(account.env, 0)):
-            stats.rate_limited += 1
-            raise SimError("EGW00201")
-        self.auth.authenticate(headers.get("authorization"), account.app_key,
-                               self.clock.timestamp())
-        tr_id = headers.get("tr_id", "").strip()
+        account = self._gate(request)
+        tr_id = request.headers.get("tr_id", "").strip()
         variant = self._route_call(route, account.env, tr_id)
         body = self._json_body(request, account) if request.method == "POST" else {}
         fault = self.faults.decide(request.path, tr_id)
         if fault is not None and fault.kind.before_work:
             return self._fault_answer(fault)
-        stats.requests += 1
+        self.auth.stats_of(account.app_key).requests += 1
         now = self.clock.now()
         self.exchange.sync(self.accounts, now)
-        call = Call(self, account, tr_id, variant, request.query, body, headers, now)
+        call = Call(self, account, tr_id, variant, request.query, body, request.headers, now)
         try:
             response = render(route.endpoint, route.handler(call),
                               envelope_first=route.envelope_first)
@@ -186,6 +185,17 @@ class Simulator:
             response = self._error(error, request)
         response.headers["tr_id"] = tr_id
         return self._after_work(fault, response)
+
+    def _gate(self, request: SimRequest) -> Account:
+        """The caller's account, past the app key, the rate limit and the token."""
+        headers = request.headers
+        account = self.auth.app(headers.get("appkey"), headers.get("appsecret"), oauth=False)
+        if not self.limiter.allow(account.app_key, self.rate_limits.get(account.env, 0)):
+            self.auth.stats_of(account.app_key).rate_limited += 1
+            raise SimError("EGW00201")
+        self.auth.authenticate(headers.get("authorization"), account.app_key,
+                               self.clock.timestamp())
+        return account
 
     @staticmethod
     def _route_call(route: Route, env: Env, tr_id: str) -> str | None:

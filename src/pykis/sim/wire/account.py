@@ -18,8 +18,7 @@ from pykis.sim.env import Env
 from pykis.sim.errors import SimError
 from pykis.sim.exchange import ORDER_TYPES
 from pykis.sim.wire.paging import paginate
-from pykis.sim.wire.protocol import Call, Reply, dec, hhmmss, yyyymmdd
-from pykis.sim.wire.quotes import pct
+from pykis.sim.wire.protocol import Call, Reply, dec, hhmmss, is_digits, pct, yyyymmdd
 
 __all__ = [
     "inquire_balance",
@@ -32,10 +31,6 @@ __all__ = [
 
 def _today(call: Call) -> dt.date:
     return call.sim.market.market_day(call.now)
-
-
-def _fills_on(account: Account, day: dt.date) -> list[Fill]:
-    return account.fills(day)
 
 
 def _side_qty(fills: list[Fill], code: str, side: Side) -> int:
@@ -77,7 +72,7 @@ def _holding_row(call: Call, code: str) -> dict[str, Any]:
     position = account.positions[code]
     quote = call.sim.market.quote(code, call.now)
     previous = call.sim.market.calendar.previous_trading_day(today)
-    fills_today, fills_before = _fills_on(account, today), _fills_on(account, previous)
+    fills_today, fills_before = account.fills(today), account.fills(previous)
     cost = int((position.avg_price * position.qty).to_integral_value())
     value = quote.price * position.qty
     return {
@@ -102,7 +97,7 @@ def _balance_summary(call: Call, account: Account, today: dt.date, rows: list[di
                      ) -> dict[str, Any]:
     calendar, costs = call.sim.market.calendar, call.sim.costs
     previous = calendar.previous_trading_day(today)
-    fills_today, fills_before = _fills_on(account, today), _fills_on(account, previous)
+    fills_today, fills_before = account.fills(today), account.fills(previous)
     settled_all = account.cash()
     held_value = sum(r["evlu_amt"] for r in rows)
     total = settled_all + held_value
@@ -134,7 +129,7 @@ def _balance_summary(call: Call, account: Account, today: dt.date, rows: list[di
 def _yesterday_assets(call: Call, account: Account, today: dt.date) -> int:
     """Cash booked before today plus yesterday's holdings at yesterday's close."""
     cash = account.initial_cash + sum(m.amount for m in account.movements if m.trade_day < today)
-    fills_today = _fills_on(account, today)
+    fills_today = account.fills(today)
     value = 0
     for code, position in account.positions.items():
         qty = (position.qty - _side_qty(fills_today, code, Side.BUY)
@@ -147,17 +142,20 @@ def _yesterday_assets(call: Call, account: Account, today: dt.date) -> int:
 # --- inquire-daily-ccld ------------------------------------------------------------------
 def inquire_daily_ccld(call: Call) -> Reply:
     call.check_account()
-    start, end = call.date("INQR_STRT_DT"), call.date("INQR_END_DT")
+    start, end = _ccld_window(call, call.date("INQR_STRT_DT"), call.date("INQR_END_DT"))
     side = call.choice("SLL_BUY_DVSN_CD", ("00", "01", "02"))
     filled = call.choice("CCLD_DVSN", ("00", "01", "02"))
     newest_first = call.choice("INQR_DVSN", ("00", "01")) == "00"
     call.choice("INQR_DVSN_1", ("", "1", "2"), required=False)
     call.choice("INQR_DVSN_3", ("00", "01", "02", "03", "04", "05", "06", "07"))
-    exchanges = ("KRX",) if call.account.env is Env.PAPER else ("KRX", "NXT", "SOR", "ALL")
-    exchange = call.choice("EXCG_ID_DVSN_CD", exchanges, required=False, default="ALL")
+    # Paper is KRX only; older callers leave the field out.
+    paper = call.account.env is Env.PAPER
+    exchanges = ("KRX",) if paper else ("KRX", "NXT", "SOR", "ALL")
+    exchange = call.choice("EXCG_ID_DVSN_CD", exchanges, required=False,
+                           default="KRX" if paper else "ALL")
     code = call.param("PDNO", required=False).strip()
     odno = call.param("ODNO", required=False).strip()
-    if odno and not odno.isdigit():
+    if odno and not is_digits(odno):
         raise SimError("OPSQ2001", text="ERROR INVALID ODNO")
     orders = [
         o for o in call.account.orders.values()
@@ -168,7 +166,8 @@ def inquire_daily_ccld(call: Call) -> Reply:
     orders.sort(key=lambda o: o.number, reverse=newest_first)
     rows = [_ccld_row(call, o) for o in orders]
     conditions = f"{yyyymmdd(start)}^{yyyymmdd(end)}^{side}^{filled}^"
-    page = paginate(call, rows, call.profile.ccld_page, lambda r: r["odno"], conditions)
+    page = paginate(call, rows, call.profile.ccld_page, lambda r: r["odno"], conditions,
+                    descending=newest_first)
     fills = [f for o in orders for f in o.fills]
     total_qty = sum(f.qty for f in fills)
     total_value = sum(f.value for f in fills)
@@ -183,6 +182,19 @@ def inquire_daily_ccld(call: Call) -> Reply:
         page.code(call.profile.inquiry_ok, call.account.env is Env.REAL),
         tr_cont=page.tr_cont, extra=page.extra, pad=True,
     )
+
+
+def _ccld_window(call: Call, start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
+    """KIS splits the ledger in two TRs: the last three months (TTTC0081R) and before
+    (CTSC9215R); each sees only its own part of the requested window."""
+    today = _today(call)
+    month = today.month - 3
+    year = today.year + (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    cutoff = dt.date(year, month, min(today.day, 28))
+    if call.variant == "old":
+        return start, min(end, cutoff - dt.timedelta(days=1))
+    return max(start, cutoff), end
 
 
 def _matches_fill_filter(order: Order, filled: str) -> bool:
@@ -244,7 +256,8 @@ def inquire_psbl_rvsecncl(call: Call) -> Reply:
     orders = [o for o in call.account.open_orders() if wanted in (None, o.side)]
     orders.sort(key=lambda o: (o.code, o.number) if by_symbol else (o.number,))
     rows = [_open_row(call, o) for o in orders]
-    page = paginate(call, rows, 50, lambda r: r["odno"], f"{int(by_symbol)}^{side}^")
+    key = (lambda r: f"{r['pdno']}:{r['odno']}") if by_symbol else (lambda r: r["odno"])
+    page = paginate(call, rows, 50, key, f"{int(by_symbol)}^{side}^")
     return Reply({"output": page.rows}, page.code(call.profile.inquiry_ok, True),
                  tr_cont=page.tr_cont, extra=page.extra, pad=True)
 
@@ -275,7 +288,7 @@ def inquire_psbl_order(call: Call) -> Reply:
     dvsn = call.param("ORD_DVSN")
     call.choice("CMA_EVLU_AMT_ICLD_YN", ("Y", "N"))
     call.choice("OVRS_ICLD_YN", ("Y", "N"))
-    if raw_price and not raw_price.isdigit():
+    if raw_price and not is_digits(raw_price):
         raise SimError("OPSQ2001", text="ERROR INVALID ORD_UNPR")
     priced = ORDER_TYPES.get(dvsn) is not None and ORDER_TYPES[dvsn].priced
     price = int(raw_price) if raw_price and priced else 0
@@ -301,7 +314,7 @@ def inquire_psbl_sell(call: Call) -> Reply:
     if code not in call.sim.market.universe or position is None:
         return Reply({"output": {"pdno": code}}, "KIOK0420", pad=True)
     quote = call.sim.market.quote(code, call.now)
-    fills = _fills_on(account, today)
+    fills = account.fills(today)
     cost = int((position.avg_price * position.qty).to_integral_value())
     value = quote.price * position.qty
     output = {

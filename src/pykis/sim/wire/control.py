@@ -30,7 +30,7 @@ import datetime as dt
 import json
 from typing import TYPE_CHECKING, Any
 
-from pykis.market import KST, is_on_grid
+from pykis.market import KST, Session, is_on_grid
 from pykis.sim.accounts import Account, Fill, Order
 from pykis.sim.config import AccountSpec
 from pykis.sim.env import Env
@@ -56,7 +56,7 @@ def handle(sim: Simulator, request: SimRequest) -> SimResponse:
         result = _route(sim, request.method, parts, body, request.query)
     except ControlError as error:
         return json_response(error.status, {"error": str(error)})
-    except (KeyError, TypeError, ValueError) as error:
+    except (KeyError, TypeError, ValueError, ArithmeticError) as error:
         return json_response(400, {"error": f"bad request: {error}"})
     return json_response(200, result)
 
@@ -134,6 +134,8 @@ def _market(sim: Simulator, method: str, parts: list[str], body: dict) -> Any:
             raise ControlError("price must be a whole number of KRW on the tick grid")
         if not quote.limits.lower <= price <= quote.limits.upper:
             raise ControlError(f"price must be within today's limits {quote.limits}")
+        if quote.session is not Session.REGULAR:
+            raise ControlError(f"prices move only while the market trades (now: {quote.session})")
         sim.market.move_price(code, now, price)
         sim.exchange.sync(sim.accounts, now)
         return _quote(sim, code, now)
@@ -208,10 +210,7 @@ def _account(sim: Simulator, account: Account) -> dict[str, Any]:
 
 
 def _add_account(sim: Simulator, body: dict) -> dict[str, str]:
-    positions = {code: (int(v[0]), int(v[1])) for code, v in body.pop("positions", {}).items()}
-    for code in positions:
-        if code not in sim.market.universe:
-            raise ControlError(f"unknown symbol {code!r}")
+    positions = {code: tuple(v) for code, v in body.pop("positions", {}).items()}
     credentials = sim.add_account(AccountSpec(positions=positions, **body))
     return _credentials(sim, sim.account_by_number(credentials.account_no))
 

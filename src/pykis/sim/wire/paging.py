@@ -3,8 +3,9 @@
 The first call sends ``tr_cont: ""`` and blank ``CTX_AREA_FK100``/``CTX_AREA_NK100``; an
 answer with more rows says ``tr_cont: M`` and carries cursors in its body; the next call
 sends ``tr_cont: N`` with the cursors copied back. The last page says ``tr_cont: D``.
-Cursors are caret-separated and right-padded to 100 characters; here NK100 names the last
-row delivered, so paging is stateless and survives a simulator restart.
+Cursors are caret-separated and right-padded to 100 characters; here NK100 holds the sort
+key of the last row delivered and the next page starts after it in the current order, so
+paging is stateless and a row that filled or vanished in between does not restart it.
 """
 
 from __future__ import annotations
@@ -42,19 +43,20 @@ class Page:
 
 def paginate(
     call: Call, rows: Sequence[T], size: int, key: Callable[[T], str], conditions: str,
-    *, suffix: str = "100",
+    *, descending: bool = False, suffix: str = "100",
 ) -> Page:
-    """The page of ``rows`` (already filtered and ordered) this call asks for."""
+    """The page of ``rows`` this call asks for. ``rows`` are filtered and sorted by
+    ``key`` (a string that sorts like the rows), descending if ``descending``."""
     account = call.account
     prefix = f"{account.cano}^{account.product}^"
     start = 0
     if call.continued:
-        cursor = call.param(f"CTX_AREA_NK{suffix}", required=False)
-        parts = cursor.strip().split("^")
-        if cursor.strip().startswith(prefix) and len(parts) > 2:
+        cursor = call.param(f"CTX_AREA_NK{suffix}", required=False).strip()
+        parts = cursor.split("^")
+        if cursor.startswith(prefix) and len(parts) > 2 and parts[2]:
             last = parts[2]
-            keys = [key(row) for row in rows]
-            start = keys.index(last) + 1 if last in keys else 0
+            after = (lambda k: k < last) if descending else (lambda k: k > last)
+            start = next((i for i, row in enumerate(rows) if after(key(row))), len(rows))
     chunk = list(rows[start:start + size])
     more = start + size < len(rows)
     next_key = f"{prefix}{key(chunk[-1])}^" if more and chunk else ""

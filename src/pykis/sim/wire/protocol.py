@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -22,9 +23,20 @@ if TYPE_CHECKING:
     from pykis.sim.accounts import Account
     from pykis.sim.simulator import Simulator
 
-__all__ = ["Call", "Reply", "SimRequest", "SimResponse", "dec", "json_response", "render"]
+__all__ = [
+    "Call",
+    "Reply",
+    "SimRequest",
+    "SimResponse",
+    "dec",
+    "is_digits",
+    "json_response",
+    "pct",
+    "render",
+]
 
 _DEFAULTS = {"int": "0", "dec": "0.00"}
+_DIGITS = re.compile(r"[0-9]+")
 
 
 @dataclass
@@ -129,7 +141,7 @@ class Call:
 
     def number(self, name: str, *, allow_zero: bool = True, required: bool = True) -> int:
         value = self.field(name, required=required, default="0")
-        if not value.isdigit() or (not allow_zero and int(value) == 0):
+        if not is_digits(value) or (not allow_zero and int(value) == 0):
             raise SimError("IGW00007")
         return int(value)
 
@@ -143,6 +155,16 @@ class Reply:
     tr_cont: str | None = None  # response header for paged APIs: M more, D last
     extra: dict[str, str] = field(default_factory=dict)  # ctx_area_* cursors
     pad: bool = False  # account inquiries pad msg1 to 80 bytes
+
+
+def is_digits(value: str) -> bool:
+    """ASCII digits only: ``str.isdigit`` also accepts "７" and "²"."""
+    return bool(_DIGITS.fullmatch(value))
+
+
+def pct(part: float, whole: float) -> str:
+    """``part`` as a percentage of ``whole`` with two decimals (0 when ``whole`` is 0)."""
+    return dec(part / whole * 100 if whole else 0)
 
 
 def dec(value: float | Decimal | int, places: int = 2) -> str:

@@ -15,7 +15,7 @@ from pykis.market import KST, Session, tick_size
 from pykis.sim.errors import SimError
 from pykis.sim.market import Book, Quote
 from pykis.sim.daily import DailyBar
-from pykis.sim.wire.protocol import Call, Reply, dec, hhmmss, yyyymmdd
+from pykis.sim.wire.protocol import Call, Reply, dec, hhmmss, pct, yyyymmdd
 
 __all__ = [
     "inquire_asking_price",
@@ -39,10 +39,6 @@ def sign(price: int, base: int, upper: int = 0, lower: int = 0) -> str:
     if price < base:
         return "4" if lower and price <= lower else "5"
     return "3"
-
-
-def pct(part: float, whole: float) -> str:
-    return dec(part / whole * 100 if whole else 0)
 
 
 def change_fields(quote: Quote) -> dict[str, str]:

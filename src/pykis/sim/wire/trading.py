@@ -12,7 +12,7 @@ from pykis.sim.accounts import Order
 from pykis.sim.env import Env, Reason
 from pykis.sim.errors import SimError
 from pykis.sim.exchange import OrderRequest
-from pykis.sim.wire.protocol import Call, Reply, hhmmss
+from pykis.sim.wire.protocol import Call, Reply, hhmmss, is_digits
 
 __all__ = ["order_cash", "order_rvsecncl"]
 
@@ -58,7 +58,7 @@ def order_rvsecncl(call: Call) -> Reply:
     qty = call.number("ORD_QTY")
     price = call.number("ORD_UNPR")
     every = call.field("QTY_ALL_ORD_YN")
-    if action not in ("01", "02") or every not in ("Y", "N") or not original.isdigit():
+    if action not in ("01", "02") or every not in ("Y", "N") or not is_digits(original):
         raise SimError("IGW00007")
     _exchange(call)
     if branch.lstrip("0") != call.profile.branch.lstrip("0"):
