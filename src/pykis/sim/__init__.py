@@ -9,6 +9,11 @@ account.
         print(server.base_url)
 """
 
+try:
+    import numpy  # noqa: F401  (the market is generated with numpy)
+except ImportError as error:  # pragma: no cover - only without the extra
+    raise ImportError("pykis.sim needs its extra: pip install 'pykis[sim]'") from error
+
 from pykis.sim.clock import SimClock
 from pykis.sim.config import AccountSpec, Credentials, SimConfig
 from pykis.sim.env import Env
