@@ -8,6 +8,7 @@ Sale proceeds can be spent at once (they count in D+2 cash), as at KIS.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
@@ -16,6 +17,10 @@ from pykis.market import Side
 from pykis.sim.env import Env, EnvProfile
 
 __all__ = ["Account", "CashMovement", "Fill", "Order", "OrderKind", "Position"]
+
+# T+2 trading days never spans more calendar days than this, even over Chuseok and New
+# Year; movements older than that have settled.
+SETTLEMENT_HORIZON = 20
 
 
 class OrderKind(StrEnum):
@@ -128,6 +133,7 @@ class Account:
     # Orders that may still trade; closed ones are pruned on the next look, so matching
     # never walks the whole order history.
     working: dict[int, Order] = field(default_factory=dict)
+    _booked: int = 0  # sum of every movement's amount
 
     @property
     def number(self) -> str:
@@ -137,11 +143,38 @@ class Account:
     def position(self, code: str) -> Position:
         return self.positions.setdefault(code, Position(code))
 
+    def book(self, movement: CashMovement) -> None:
+        self.movements.append(movement)
+        self._booked += movement.amount
+
     def cash(self, as_of: dt.date | None = None) -> int:
-        """Cash once everything settled by ``as_of`` (None: everything booked)."""
-        return self.initial_cash + sum(
-            m.amount for m in self.movements if as_of is None or m.settle_day <= as_of
-        )
+        """Cash once everything settled by ``as_of`` (None: everything booked).
+
+        Called on every order, so it takes the running total and walks back only over
+        the recent movements that may not have settled yet.
+        """
+        total = self.initial_cash + self._booked
+        if as_of is None:
+            return total
+        return total - sum(m.amount for m in self._recent(as_of) if m.settle_day > as_of)
+
+    def cash_traded_before(self, day: dt.date) -> int:
+        """Cash counting only the trades of days before ``day``."""
+        total = self.initial_cash + self._booked
+        return total - sum(m.amount for m in self._recent(day) if m.trade_day >= day)
+
+    def unsettled_sales(self, as_of: dt.date) -> int:
+        """Proceeds of sales that settle after ``as_of`` (usable again at once)."""
+        return sum(m.amount for m in self._recent(as_of)
+                   if m.amount > 0 and m.settle_day > as_of)
+
+    def _recent(self, day: dt.date) -> Iterator[CashMovement]:
+        """The movements that may not have settled by ``day``, newest first."""
+        horizon = day - dt.timedelta(days=SETTLEMENT_HORIZON)
+        for movement in reversed(self.movements):
+            if movement.trade_day < horizon:
+                return
+            yield movement
 
     def open_orders(self) -> list[Order]:
         for number in [n for n, o in self.working.items() if not o.is_open]:

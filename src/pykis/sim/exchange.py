@@ -264,7 +264,7 @@ class Exchange:
             position.sell(qty)
             amount = value - costs.total
         settle = self.market.calendar.add_trading_days(order.day, 2)
-        account.movements.append(CashMovement(order.day, settle, amount))
+        account.book(CashMovement(order.day, settle, amount))
 
     # --- helpers ---------------------------------------------------------------------
     def _reservation(self, order: Order, limits: PriceLimits, qty: int) -> int:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from pykis.market import KST, PriceLimits, Session, TradingCalendar, price_limits, shift_ticks
 from pykis.market.calendar import DaySchedule
-from pykis.sim.daily import DailyBar, DailyHistory
+from pykis.sim.daily import DailyBar, DailyHistory, stable_seed
 from pykis.sim.intraday import IntradayPath, Trade
 from pykis.sim.universe import Instrument
 
@@ -97,7 +97,10 @@ class MarketState:
         return max(day, FIRST_DAY)
 
     def session(self, moment: dt.datetime) -> Session:
-        return self.calendar.session_at(moment)
+        day = moment.astimezone(KST).date()
+        if not self.calendar.is_trading_day(day):
+            return Session.CLOSED
+        return self.schedule(day).session_at(moment)
 
     def schedule(self, day: dt.date) -> DaySchedule:
         schedule = self._schedules.get(day)
@@ -193,16 +196,16 @@ class MarketState:
     def _fresh_book(self, quote: Quote) -> Book:
         inst, limits = quote.inst, quote.limits
         # The last trade hit the ask on an uptick and the bid otherwise.
-        best_ask = quote.price if quote.uptick else _step(quote.price, 1, inst)
-        best_bid = _step(best_ask, -1, inst)
-        rng = random.Random(f"{self.seed}:{inst.code}:{quote.day}:{quote.last_ts}")
+        ask = quote.price if quote.uptick else _step(quote.price, 1, inst)
+        bid = _step(ask, -1, inst)
+        rng = random.Random(stable_seed(self.seed, inst.code, quote.day.toordinal(),
+                                        quote.index))
         depth = max(1, inst.daily_volume // 4_000)
         asks, bids = [], []
-        for level in range(BOOK_DEPTH):
-            ask = _step(best_ask, level, inst)
-            bid = _step(best_bid, -level, inst)
+        for _ in range(BOOK_DEPTH):  # each level one tick beyond the previous one
             asks.append(_level(ask, limits, depth, rng))
             bids.append(_level(bid, limits, depth, rng))
+            ask, bid = _step(ask, 1, inst), _step(bid, -1, inst)
         return Book(tuple(asks), tuple(bids))
 
     def trades(self, code: str, day: dt.date, after: int, until: float

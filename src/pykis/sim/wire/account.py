@@ -128,7 +128,7 @@ def _balance_summary(call: Call, account: Account, today: dt.date, rows: list[di
 
 def _yesterday_assets(call: Call, account: Account, today: dt.date) -> int:
     """Cash booked before today plus yesterday's holdings at yesterday's close."""
-    cash = account.initial_cash + sum(m.amount for m in account.movements if m.trade_day < today)
+    cash = account.cash_traded_before(today)
     fills_today = account.fills(today)
     value = 0
     for code, position in account.positions.items():
@@ -294,8 +294,7 @@ def inquire_psbl_order(call: Call) -> Reply:
     price = int(raw_price) if raw_price and priced else 0
     cash, unit, qty = call.sim.exchange.buying_power(call.account, code or None, price, call.now)
     today = _today(call)
-    reusable = sum(m.amount for m in call.account.movements
-                   if m.amount > 0 and m.settle_day > today)
+    reusable = call.account.unsettled_sales(today)
     output = {
         "ord_psbl_cash": cash, "ord_psbl_sbst": 0, "ruse_psbl_amt": reusable,
         "fund_rpch_chgs": 0, "psbl_qty_calc_unpr": unit, "nrcvb_buy_amt": cash,

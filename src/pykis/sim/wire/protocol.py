@@ -162,13 +162,20 @@ def is_digits(value: str) -> bool:
     return bool(_DIGITS.fullmatch(value))
 
 
-def pct(part: float, whole: float) -> str:
-    """``part`` as a percentage of ``whole`` with two decimals (0 when ``whole`` is 0)."""
-    return dec(part / whole * 100 if whole else 0)
+def pct(part: int, whole: int) -> str:
+    """``part`` as a percentage of ``whole``, two decimals rounded half away from zero
+    (0 when ``whole`` is 0). Integer arithmetic: exact, and on every quote's hot path."""
+    if not whole:
+        return "0.00"
+    hundredths = (2 * abs(part) * 10_000 + abs(whole)) // (2 * abs(whole))
+    sign = "-" if hundredths and (part < 0) != (whole < 0) else ""
+    return f"{sign}{hundredths // 100}.{hundredths % 100:02d}"
 
 
 def dec(value: float | Decimal | int, places: int = 2) -> str:
     """A decimal string with ``places`` digits, rounded half up, as KIS writes rates."""
+    if type(value) is int:
+        return f"{value}.{'0' * places}"
     quantum = Decimal(1).scaleb(-places)
     return str(Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP))
 
