@@ -11,7 +11,9 @@ import datetime as dt
 import random
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from pykis.market import KST, PriceLimits, Session, TradingCalendar, price_limits, shift_ticks
 from pykis.market.calendar import DaySchedule
@@ -19,7 +21,9 @@ from pykis.sim.daily import DailyBar, DailyHistory, stable_seed
 from pykis.sim.intraday import IntradayPath, Trade
 from pykis.sim.universe import Instrument
 
-__all__ = ["Book", "MarketState", "Quote", "Trade", "AlwaysOpenCalendar"]
+__all__ = ["AlwaysOpenCalendar", "Book", "MarketState", "Quote", "Trade"]
+
+T = TypeVar("T")
 
 FIRST_DAY = dt.date(2020, 1, 2)  # daily history starts here for every symbol
 BOOK_DEPTH = 10
@@ -82,8 +86,8 @@ class MarketState:
         self.universe, self.seed, self.calendar = universe, seed, calendar
         self._histories: dict[str, DailyHistory] = {}
         self._moved: dict[tuple[str, dt.date], IntradayPath] = {}
-        self._extremes: dict[tuple[str, dt.date], dict] = {}
         self._schedules: dict[dt.date, DaySchedule] = {}
+        self._memo: dict[tuple, Any] = {}
         self._taken: dict[tuple[str, dt.date, int], dict[tuple[str, int], int]] = {}
         self._recent: dict[tuple[str, dt.date], IntradayPath] = {}  # this market's paths
 
@@ -241,17 +245,26 @@ class MarketState:
 
     def extremes(self, code: str, day: dt.date) -> dict[str, tuple[int, str, int, str]]:
         """Highest and lowest prices before ``day``: over 250 trading days, since
-        New Year and over 52 weeks, as (high, high date, low, low date); cached per day."""
-        key = (code, day)
-        if key not in self._extremes:
+        New Year and over 52 weeks, as (high, high date, low, low date)."""
+        def compute() -> dict[str, tuple[int, str, int, str]]:
             bars = self.history(code).bars(day - dt.timedelta(days=400), day)
             past = [b for b in bars if b.date < day]
-            self._extremes[key] = {
+            return {
                 "d250": _extreme(past[-250:]),
                 "year": _extreme([b for b in past if b.date.year == day.year]),
                 "w52": _extreme([b for b in past if b.date > day - dt.timedelta(days=364)]),
             }
-        return self._extremes[key]
+
+        return self.memo(("extremes", code, day), compute)
+
+    def memo(self, key: tuple, compute: Callable[[], T]) -> T:
+        """A value derived from this market that stays the same for its key (a day's
+        figures); kept with the market, so a reset starts afresh."""
+        if key not in self._memo:
+            if len(self._memo) > 8_192:
+                self._memo.clear()
+            self._memo[key] = compute()
+        return self._memo[key]
 
     # --- control --------------------------------------------------------------------
     def move_price(self, code: str, moment: dt.datetime, price: int) -> Quote:

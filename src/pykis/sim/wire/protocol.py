@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from pykis.market import KST
@@ -180,11 +181,19 @@ def dec(value: float | Decimal | int, places: int = 2) -> str:
     return str(Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP))
 
 
+@lru_cache(maxsize=256)
+def _blank(spec: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    return {name: _DEFAULTS.get(kind, "") for name, kind in spec}
+
+
 def _row(spec: tuple[tuple[str, str], ...], values: Mapping[str, Any]) -> dict[str, str]:
-    row = {}
-    for name, kind in spec:
-        value = values.get(name)
-        row[name] = _DEFAULTS.get(kind, "") if value is None else str(value)
+    """Every documented field in order: the handler's values, defaults for the rest."""
+    row = dict(_blank(spec))
+    for name, value in values.items():
+        if name not in row:  # a handler's typo must not pass for a default value
+            raise AssertionError(f"{name!r} is not a documented field")
+        if value is not None:
+            row[name] = value if type(value) is str else str(value)
     return row
 
 

@@ -9,11 +9,13 @@ FHKST03010200, 일별분봉 [국내주식-213] FHKST03010230, 멀티종목 [국�
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from typing import Any
 
 from pykis.market import KST, Session, tick_size
 from pykis.sim.errors import SimError
-from pykis.sim.market import Book, Quote
+from pykis.sim.market import Book, MarketState, Quote
+from pykis.sim.universe import Instrument
 from pykis.sim.daily import DailyBar
 from pykis.sim.wire.protocol import Call, Reply, dec, hhmmss, pct, yyyymmdd
 
@@ -72,29 +74,38 @@ def inquire_price(call: Call) -> Reply:
 
 def price_output(call: Call, quote: Quote) -> dict[str, Any]:
     inst, price = quote.inst, quote.price
-    fund = inst.kind != "STOCK"
-    out: dict[str, Any] = {
-        "iscd_stat_cls_code": "55", "marg_rate": "20.00" if not fund else "100.00",
-        "rprs_mrkt_kor_name": inst.index_name, "bstp_kor_isnm": inst.sector,
-        "temp_stop_yn": "N", "oprc_rang_cont_yn": "N", "clpr_rang_cont_yn": "N",
-        "crdt_able_yn": "N" if fund else "Y", "grmn_rate_cls_code": "40",
-        "elw_pblc_yn": "N" if fund else "Y", "stck_prpr": price, **change_fields(quote),
+    return {
+        **_listing_fields(inst), **change_fields(quote), "stck_prpr": price,
         "acml_tr_pbmn": quote.value, "acml_vol": quote.volume,
         "prdy_vrss_vol_rate": pct(quote.volume, quote.prev_volume),
         "stck_oprc": quote.open, "stck_hgpr": quote.high, "stck_lwpr": quote.low,
         "stck_mxpr": quote.limits.upper, "stck_llam": quote.limits.lower,
         "stck_sdpr": quote.base,
         "wghn_avrg_stck_prc": dec(quote.value / quote.volume if quote.volume else price),
-        "hts_frgn_ehrt": dec(inst.foreign_ratio), "frgn_ntby_qty": 0, "pgtr_ntby_qty": 0,
-        **_pivots(call, quote),
-        "cpfn": inst.capital, "rstc_wdth_prc": quote.limits.upper - quote.base,
-        "stck_fcam": inst.face_value, "stck_sspr": int(quote.base * 0.76),
-        "aspr_unit": tick_size(price, inst.kind), "hts_deal_qty_unit_val": 1,
-        "lstn_stcn": inst.shares, "hts_avls": price * inst.shares // 100_000_000,
+        **call.sim.market.memo(("pivots", inst.code, quote.day),
+                               lambda: _pivots(call.sim.market, inst.code, quote.day)),
+        "rstc_wdth_prc": quote.limits.upper - quote.base, "stck_sspr": int(quote.base * 0.76),
+        "aspr_unit": tick_size(price, inst.kind),
+        "hts_avls": price * inst.shares // 100_000_000,
         "per": dec(price / inst.eps if inst.eps else 0),
-        "pbr": dec(price / inst.bps if inst.bps else 0), "stac_month": "12",
-        "vol_tnrt": pct(quote.volume, inst.shares), "eps": dec(inst.eps),
-        "bps": dec(inst.bps), **_extreme_fields(call, quote),
+        "pbr": dec(price / inst.bps if inst.bps else 0),
+        "vol_tnrt": pct(quote.volume, inst.shares), **_extreme_fields(call, quote),
+    }
+
+
+@lru_cache(maxsize=512)
+def _listing_fields(inst: Instrument) -> dict[str, Any]:
+    """What does not change during a day: the listing's own figures and flags."""
+    fund = inst.kind != "STOCK"
+    return {
+        "iscd_stat_cls_code": "55", "marg_rate": "100.00" if fund else "20.00",
+        "rprs_mrkt_kor_name": inst.index_name, "bstp_kor_isnm": inst.sector,
+        "temp_stop_yn": "N", "oprc_rang_cont_yn": "N", "clpr_rang_cont_yn": "N",
+        "crdt_able_yn": "N" if fund else "Y", "grmn_rate_cls_code": "40",
+        "elw_pblc_yn": "N" if fund else "Y", "hts_frgn_ehrt": dec(inst.foreign_ratio),
+        "frgn_ntby_qty": 0, "pgtr_ntby_qty": 0, "cpfn": inst.capital,
+        "stck_fcam": inst.face_value, "hts_deal_qty_unit_val": 1, "lstn_stcn": inst.shares,
+        "stac_month": "12", "eps": dec(inst.eps), "bps": dec(inst.bps),
         "whol_loan_rmnd_rate": "0.19", "ssts_yn": "Y", "stck_shrn_iscd": inst.code,
         "fcam_cnnm": str(inst.face_value), "cpfn_cnnm": f"{inst.capital:,} 억",
         "frgn_hldn_qty": int(inst.shares * inst.foreign_ratio / 100), "vi_cls_code": "N",
@@ -102,14 +113,12 @@ def price_output(call: Call, quote: Quote) -> dict[str, Any]:
         "mrkt_warn_cls_code": "00", "short_over_yn": "N", "sltr_yn": "N",
         "mang_issu_cls_code": "N",
     }
-    return out
 
 
-def _pivots(call: Call, quote: Quote) -> dict[str, int]:
-    """Pivot points and DeMark levels from the previous day's bar."""
-    market = call.sim.market
-    previous = market.calendar.previous_trading_day(quote.day)
-    bars = market.history(quote.inst.code).bars(previous, previous)
+def _pivots(market: MarketState, code: str, day: dt.date) -> dict[str, int]:
+    """Pivot points and DeMark levels from the previous day's bar (fixed for the day)."""
+    previous = market.calendar.previous_trading_day(day)
+    bars = market.history(code).bars(previous, previous)
     if not bars:
         return {}
     b = bars[0]
