@@ -29,6 +29,7 @@ import queue
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Self
 
 HOST = "127.0.0.1"
 PRICE_PATH = "/uapi/domestic-stock/v1/quotations/inquire-price"
@@ -102,7 +103,7 @@ class ServerProcess:
         self._process = context.Process(target=_serve, args=(kind, self._ready, self._stop),
                                         daemon=True)
 
-    def __enter__(self) -> ServerProcess:
+    def __enter__(self) -> Self:
         self._process.start()
         self.info = self._wait_ready()
         self.port = self.info["port"]
@@ -191,8 +192,8 @@ def order_requests(server: ServerProcess, token: str) -> list[bytes]:
 
 
 def prime_prices(server: ServerProcess, token: str) -> None:
-    """Ask each symbol once: its first quote builds years of daily bars and the day's
-    trades (about 0.3 s a symbol), which is set-up, not steady-state serving."""
+    """Ask each symbol once: its first quote builds its daily bars and the day's trades,
+    a one-off cost that is set-up, not steady-state serving."""
     headers = _api_headers(server.info, token, "FHKST01010100")
     for code in server.info["symbols"]:
         _call(server.port, "GET", _price_query(code), headers)
@@ -305,7 +306,8 @@ class Clocks:
 
     @property
     def others(self) -> float:
-        """CPU seconds used by every other process."""
+        """CPU seconds the rest of the machine spent: other processes and kernel
+        interrupt work (the loopback traffic's share of which lands here too)."""
         return max(0.0, self.machine_busy - self.server - self.client)
 
 
@@ -362,8 +364,8 @@ def run_baseline(args, requests: list[bytes]) -> Result:
 
 # --- report ----------------------------------------------------------------------------------
 def table(results: list[Result], baseline: Result) -> str:
-    rows = ["| scenario | req/s | vs baseline | first s → last s req/s | p50 ms | p99 ms "
-            "| errors | server CPU | server µs/req | client CPU | others' CPU | steal |",
+    rows = [("| scenario | req/s | vs baseline | first s → last s req/s | p50 ms | p99 ms "
+             "| errors | server CPU | server µs/req | client CPU | others' CPU | steal |"),
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         seconds = r.tally.per_second
@@ -383,6 +385,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16, help="concurrent connections")
     parser.add_argument("--warmup", type=float, default=1.0, help="unmeasured seconds first")
     args = parser.parse_args()
+    if args.seconds < 1 or args.connections < 1:
+        parser.error("--seconds and --connections must be at least 1")
 
     simulator, price_bytes = run_simulator(args)
     baseline = run_baseline(args, price_bytes)
@@ -391,9 +395,10 @@ def main() -> None:
           f"measured per scenario; Python {platform.python_version()}, "
           f"{os.cpu_count()} CPUs, client loop {new_event_loop.__module__}\n")
     print(table(results, baseline))
-    print("\nCPU columns are shares of one core over the measured window; server µs/req is the "
-          "server process's CPU time per counted answer; others' CPU is every other process "
-          "on the machine; steal is time the hypervisor gave elsewhere.")
+    print("\nCPU columns are shares of one core over the measured window. server µs/req: the "
+          "server process's CPU time per counted answer. others' CPU: the rest of the machine's "
+          "busy time (other processes, and kernel interrupt work such as this loopback "
+          "traffic). steal: time the hypervisor gave to other guests.")
     for r in results:
         if r.tally.errors:
             print(f"\n{r.name}: first error: {r.tally.first_error}")
