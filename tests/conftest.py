@@ -3,13 +3,42 @@ HTTP client to it, and KIS accounts of both environments."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import httpx
 import pytest
 from support import Kis, make_sim
 
-from pykis.sim import Env, Simulator
+from pykis.sim import Env, SimConfig, Simulator
+
+JWT_HEADER = "eyJ0eXAiOiJKV1Qi"  # how every access token KIS (and the simulator) issues starts
+
+
+class Recording(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def nothing_secret_is_logged() -> Iterator[None]:
+    """Everything any library logs during the whole run, at DEBUG, is scanned at the end
+    for app secrets and access tokens."""
+    root, recording = logging.getLogger(), Recording()
+    level = root.level
+    root.setLevel(logging.DEBUG)
+    root.addHandler(recording)
+    yield
+    root.removeHandler(recording)
+    root.setLevel(level)
+    default = Simulator(SimConfig())
+    secrets = [default.credentials(env).app_secret for env in Env] + [JWT_HEADER]
+    leaked = [line for line in recording.lines if any(s in line for s in secrets)]
+    assert not leaked, f"secrets in the logs: {leaked[:3]}"
 
 
 @pytest.fixture

@@ -1,0 +1,49 @@
+"""Account flows: the balance over every page, and buying power.
+
+KIS: 주식잔고조회 TTTC8434R (50 rows a page real, 20 paper), 매수가능조회 TTTC8908R.
+"""
+
+from __future__ import annotations
+
+from pykis import exceptions as ex
+from pykis.api import endpoints as E
+from pykis.api import validate
+from pykis.api.call import Context, call, pages
+from pykis.api.flow import Flow
+from pykis.api.quotes import parse
+from pykis.models import Balance, BuyingPower, ModelList, Position
+
+__all__ = ["fetch_balance", "fetch_buying_power"]
+
+
+def fetch_balance(ctx: Context) -> Flow[Balance]:
+    answers = yield from pages(ctx, E.BALANCE, {
+        **ctx.account, "AFHR_FLPR_YN": "N", "OFL_YN": "", "INQR_DVSN": "02",
+        "UNPR_DVSN": "01", "FUND_STTL_ICLD_YN": "N", "FNCG_AMT_AUTO_RDPT_YN": "N",
+        "PRCS_DVSN": "00"})
+    positions = ModelList(
+        parse(Position, row, answer.tr_id)
+        for answer in answers for row in answer.section("output1", list)
+    )
+    summary = answers[0].section("output2", list)
+    if not summary or not isinstance(summary[0], dict):
+        raise ex.APIError("KIS sent a balance without its summary", tr_id=answers[0].tr_id)
+    return parse(Balance, summary[0], answers[0].tr_id, positions=positions)
+
+
+def fetch_buying_power(ctx: Context, symbol: str, price: int | None = None
+                       ) -> Flow[BuyingPower]:
+    """Orderable cash and the most ``symbol`` shares it buys at ``price`` (None: at the
+    upper limit, as KIS margins a market order)."""
+    symbol = validate.symbol(symbol)
+    unit = validate.price(price) if price is not None else None
+    answer = yield from call(ctx, E.BUYING_POWER, params={
+        **ctx.account, "PDNO": symbol, "ORD_UNPR": str(unit or ""),
+        "ORD_DVSN": "00" if unit else "01", "CMA_EVLU_AMT_ICLD_YN": "N",
+        "OVRS_ICLD_YN": "N"})
+    output = answer.section("output", dict)
+    return parse(BuyingPower, {"symbol": symbol, "price": output.get("psbl_qty_calc_unpr"),
+                               "cash": output.get("ord_psbl_cash"),
+                               "max_amount": output.get("nrcvb_buy_amt"),
+                               "max_quantity": output.get("nrcvb_buy_qty")},
+                 answer.tr_id, info=output)

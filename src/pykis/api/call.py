@@ -1,0 +1,192 @@
+"""One KIS API call, with everything around it: the token, the rate limit, retries, and
+the rule that an order is never sent twice.
+
+* Reads are retried on transport errors, on HTTP 5xx without a business code, and on
+  EGW00201/EGW00215, with capped, jittered exponential backoff.
+* Every call is repeated once with a new token after EGW00121/EGW00123.
+* An order (new, amend, cancel) is retried only when KIS certainly did nothing: the
+  connection was never made, or KIS answered EGW00201. After a timeout, a dropped
+  connection or a 5xx without a code, KIS may have executed it: the call raises
+  ``OrderOutcomeUnknownError`` carrying what was sent, and the caller looks it up.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+
+from pykis import exceptions as ex
+from pykis.api.errors import RATE_LIMITED, TOKEN_INVALID, Answer, raise_for, read_answer
+from pykis.api.flow import Flow, Reserve, Send, Sleep
+from pykis.auth.manager import AuthManager
+from pykis.constants import paper_tr_id
+
+__all__ = ["Api", "Context", "RetryPolicy", "call", "pages"]
+
+# Errors raised before a single byte reached KIS: even an order can be sent again.
+NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+MAX_PAGES = 1_000
+
+
+@dataclass(frozen=True)
+class Api:
+    """One KIS API, declared once: its path, TR ID (real; paper derives from it)."""
+
+    path: str
+    tr_id: str
+    method: str = "GET"
+    order: bool = False  # sends an order: never repeated after an uncertain failure
+    paper: bool = True  # the paper server has it
+    paged: bool = False  # cursor paging with tr_cont and CTX_AREA_*
+
+    def tr(self, paper: bool) -> str:
+        return paper_tr_id(self.tr_id) if paper else self.tr_id
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 4  # tries in all, for reads failing on the network or with 5xx
+    throttled_attempts: int = 8  # tries in all while KIS answers EGW00201
+    base: float = 0.2  # seconds; doubled each attempt, with full jitter
+    cap: float = 5.0
+
+    def backoff(self, attempt: int) -> float:
+        return random.uniform(0, min(self.cap, self.base * 2 ** (attempt - 1)))
+
+
+@dataclass
+class Context:
+    """What every flow of one client needs."""
+
+    app_key: str = field(repr=False)
+    app_secret: str = field(repr=False)
+    cano: str
+    product: str
+    paper: bool
+    base_url: str
+    auth: AuthManager
+    rate_key: str
+    timeout: httpx.Timeout = field(default_factory=lambda: httpx.Timeout(10.0))
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    clock: Callable[[], float] = time.time
+
+    @property
+    def account(self) -> dict[str, str]:
+        return {"CANO": self.cano, "ACNT_PRDT_CD": self.product}
+
+    def request(self, api: Api, token: str, params: dict[str, str] | None,
+                body: dict[str, str] | None, tr_cont: str = "") -> httpx.Request:
+        headers = {
+            "content-type": "application/json; charset=utf-8",
+            "authorization": f"Bearer {token}",
+            "appkey": self.app_key,
+            "appsecret": self.app_secret,
+            "tr_id": api.tr(self.paper),
+            "custtype": "P",
+        }
+        if api.paged:
+            headers["tr_cont"] = tr_cont
+        content = json.dumps(body).encode() if body is not None else None
+        return httpx.Request(api.method, self.base_url.rstrip("/") + api.path, params=params,
+                             content=content, headers=headers,
+                             extensions={"timeout": self.timeout.as_dict()})
+
+
+def call(ctx: Context, api: Api, *, params: dict[str, str] | None = None,
+         body: dict[str, str] | None = None, tr_cont: str = "") -> Flow[Answer]:
+    """Send one request to ``api`` and return its successful answer."""
+    if ctx.paper and not api.paper:
+        raise ex.UnsupportedError(f"KIS's paper server has no {api.path}", tr_id=api.tr_id)
+    renewed, failures, throttled = False, 0, 0
+    while True:
+        token = yield from ctx.auth.token()
+        delay = yield Reserve(ctx.rate_key)
+        if delay > 0:
+            yield Sleep(delay)
+        request = ctx.request(api, token, params, body, tr_cont)
+        sent_at = ctx.clock()
+        try:
+            response = yield Send(request)
+        except httpx.TransportError as error:
+            if api.order and not isinstance(error, NEVER_SENT):
+                raise _unknown(api, ctx, body, sent_at, type(error).__name__) from error
+            failures += 1
+            if failures >= ctx.retry.attempts:
+                raise ex.NetworkError(f"no answer from KIS: {type(error).__name__}",
+                                      tr_id=api.tr(ctx.paper)) from error
+            yield Sleep(ctx.retry.backoff(failures))
+            continue
+        answer = _read(response, api.tr(ctx.paper))
+        if answer is None or (answer.status >= 500 and not answer.code):
+            if api.order:
+                raise _unknown(api, ctx, body, sent_at, f"HTTP {response.status_code}")
+            failures += 1
+            if failures >= ctx.retry.attempts:
+                if answer is None:
+                    raise ex.ServerError(f"KIS answered HTTP {response.status_code}",
+                                         tr_id=api.tr(ctx.paper),
+                                         status_code=response.status_code)
+                raise_for(answer)
+            yield Sleep(ctx.retry.backoff(failures))
+            continue
+        if answer.ok:
+            return answer
+        if answer.code in TOKEN_INVALID and not renewed:
+            renewed = True
+            yield from ctx.auth.invalidate(token)
+            continue
+        if answer.code in RATE_LIMITED:
+            throttled += 1
+            if throttled >= ctx.retry.throttled_attempts:
+                raise_for(answer)
+            yield Sleep(ctx.retry.backoff(throttled))
+            continue
+        raise_for(answer, order=api.order)
+        raise AssertionError("raise_for returns only for a successful answer")
+
+
+def _read(response: httpx.Response, tr_id: str) -> Answer | None:
+    """The answer, or None for a 5xx without a JSON body (a proxy's error page)."""
+    try:
+        return read_answer(response, tr_id)
+    except ex.APIError:
+        if response.status_code >= 500:
+            return None
+        raise
+
+
+def _unknown(api: Api, ctx: Context, body: dict[str, str] | None, sent_at: float,
+             cause: str) -> ex.OrderOutcomeUnknownError:
+    return ex.OrderOutcomeUnknownError(
+        f"the order was sent but no answer came back ({cause}); KIS may have executed it: "
+        "look it up before sending it again",
+        request={"path": api.path, "tr_id": api.tr(ctx.paper), "body": body or {},
+                 "sent_at": sent_at},
+        tr_id=api.tr(ctx.paper),
+    )
+
+
+def pages(ctx: Context, api: Api, params: dict[str, str], *, suffix: str = "100"
+          ) -> Flow[list[Answer]]:
+    """Every page of a cursor-paged inquiry, first to last."""
+    answers: list[Answer] = []
+    fk = nk = ""
+    seen: set[str] = set()
+    while True:
+        answer = yield from call(ctx, api, params={**params, f"CTX_AREA_FK{suffix}": fk,
+                                                   f"CTX_AREA_NK{suffix}": nk},
+                                 tr_cont="N" if answers else "")
+        answers.append(answer)
+        if not answer.more:
+            return answers
+        fk = str(answer.body.get(f"ctx_area_fk{suffix}", ""))
+        nk = str(answer.body.get(f"ctx_area_nk{suffix}", ""))
+        if not nk.strip() or nk in seen or len(answers) >= MAX_PAGES:
+            raise ex.APIError("KIS said more pages follow but gave no new cursor",
+                              tr_id=answer.tr_id)
+        seen.add(nk)

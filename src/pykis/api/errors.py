@@ -1,0 +1,101 @@
+"""Reading KIS's answers: the envelope, and which error each failure is.
+
+KIS answers every failure with a code: ``rt_cd``/``msg_cd``/``msg1`` on the APIs,
+``error_code``/``error_description`` on /oauth2. The HTTP status is not reliable (token
+and rate-limit errors come as HTTP 500), so decisions are made on the code, and the
+status only decides when there is no code at all.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from pykis import exceptions as ex
+
+__all__ = ["Answer", "read_answer", "raise_for", "RATE_LIMITED", "TOKEN_INVALID"]
+
+TOKEN_INVALID = frozenset({"EGW00121", "EGW00122", "EGW00123"})
+RATE_LIMITED = frozenset({"EGW00201", "EGW00215"})  # KIS did nothing: safe to retry
+_CLASSES: dict[type[ex.KISError], frozenset[str]] = {
+    ex.AuthenticationError: frozenset({"EGW00102", "EGW00103", "EGW00104", "EGW00105",
+                                       "EGW00205", "EGW02004", "EGW02007"}),
+    ex.TokenExpiredError: TOKEN_INVALID,
+    ex.RateLimitError: RATE_LIMITED | {"EGW00133"},
+    ex.UnsupportedError: frozenset({"EGW02006", "OPSQ0002", "90000000", "MCA00124"}),
+    ex.MarketClosedError: frozenset({"APBK0918", "APBK0919", "KIOK0320", "40580000",
+                                     "40570000", "40100000"}),
+    ex.NotFoundError: frozenset({"APBK0656", "40070000", "APBK1680", "40340000"}),
+    ex.InsufficientBalanceError: frozenset({"APBK0952", "40250000", "APBK0400", "40240000"}),
+}
+_BY_CODE = {code: cls for cls, codes in _CLASSES.items() for code in codes}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A KIS answer whose body is a JSON object."""
+
+    status: int
+    body: dict[str, Any]
+    tr_id: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def code(self) -> str:
+        return str(self.body.get("msg_cd") or self.body.get("error_code") or "")
+
+    @property
+    def ok(self) -> bool:
+        return self.status < 400 and self.body.get("rt_cd") == "0"
+
+    @property
+    def message(self) -> str:
+        return str(self.body.get("msg1") or self.body.get("error_description") or "").strip()
+
+    @property
+    def more(self) -> bool:
+        """More pages follow (response header tr_cont F or M)."""
+        return self.headers.get("tr_cont", "").strip().upper() in ("F", "M")
+
+    def section(self, name: str, shape: type) -> Any:
+        """An output section, checked for its shape: dict or list."""
+        value = self.body.get(name)
+        if not isinstance(value, shape):
+            raise ex.APIError(f"KIS answered without a usable {name!r} section", tr_id=self.tr_id,
+                              status_code=self.status, **self._said())
+        return value
+
+    def _said(self) -> dict[str, str | None]:
+        return {"rt_cd": self.body.get("rt_cd"), "msg_cd": self.code or None,
+                "msg1": self.message or None}
+
+
+def read_answer(response: httpx.Response, tr_id: str) -> Answer:
+    """The answer's JSON object, or an APIError if KIS sent something else."""
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise ex.APIError(f"KIS answered HTTP {response.status_code} without a JSON object",
+                          tr_id=tr_id, status_code=response.status_code)
+    return Answer(response.status_code, body, tr_id, {k.lower(): v for k, v in
+                                                       response.headers.items()})
+
+
+def raise_for(answer: Answer, *, order: bool = False) -> None:
+    """Raise the error an unsuccessful answer means; return if it succeeded."""
+    if answer.ok:
+        return
+    cls = _BY_CODE.get(answer.code)
+    if cls is None:
+        if answer.status >= 500 and not answer.code:
+            cls = ex.ServerError
+        else:
+            cls = ex.OrderError if order else ex.APIError
+    text = answer.message or f"HTTP {answer.status}"
+    raise cls(f"KIS refused the request: {text}", tr_id=answer.tr_id, status_code=answer.status,
+              **answer._said())

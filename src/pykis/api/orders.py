@@ -1,0 +1,322 @@
+"""Order flows: place, amend, cancel, and read orders back.
+
+KIS: 주식주문(현금) TTTC0012U buy / TTTC0011U sell, 주식주문(정정취소) TTTC0013U,
+주식일별주문체결조회 TTTC0081R (3 months) / CTSC9215R (before), 정정취소가능주문조회
+TTTC0084R (real only; on paper, open orders are derived from today's orders).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pykis import exceptions as ex
+from pykis.api import endpoints as E
+from pykis.api import validate
+from pykis.api.call import Context, call, pages
+from pykis.api.flow import Flow
+from pykis.api.quotes import now
+from pykis.market import KST
+from pykis.models import ModelList, Order, Trade
+from pykis.models.base import kst, millis
+
+__all__ = [
+    "ORDER_TYPES", "cancel_order", "create_order", "edit_order", "fetch_my_trades",
+    "fetch_open_orders", "fetch_order", "fetch_orders", "find_order",
+]
+
+# (type, time in force) -> ORD_DVSN
+ORDER_TYPES: dict[tuple[str, str | None], str] = {
+    ("limit", None): "00", ("market", None): "01", ("best", None): "03",
+    ("priority", None): "04", ("limit", "IOC"): "11", ("limit", "FOK"): "12",
+    ("market", "IOC"): "13", ("market", "FOK"): "14",
+}
+_TYPE_NAMES = {code: kind for (kind, _), code in ORDER_TYPES.items()}
+_PRICED = {"00", "11", "12"}
+EXCHANGES = ("KRX", "NXT", "SOR")
+RECENT_MONTHS = 3  # TTTC0081R covers this much; CTSC9215R what came before
+
+
+def create_order(ctx: Context, symbol: str, type: str, side: str, amount: int,
+                 price: int | None = None, time_in_force: str | None = None,
+                 exchange: str = "KRX") -> Flow[Order]:
+    symbol = validate.symbol(symbol)
+    side = validate.choice(side, ("buy", "sell"), "side")
+    dvsn = _order_type(type, time_in_force)
+    amount = validate.amount(amount)
+    unit = _price(dvsn, price)
+    exchange = _exchange(ctx, exchange)
+    body = {**ctx.account, "PDNO": symbol, "ORD_DVSN": dvsn, "ORD_QTY": str(amount),
+            "ORD_UNPR": str(unit), "EXCG_ID_DVSN_CD": exchange}
+    if side == "sell":
+        body["SLL_TYPE"] = "01"
+    answer = yield from call(ctx, E.BUY if side == "buy" else E.SELL, body=body)
+    return _accepted(ctx, answer, symbol=symbol, side=side, dvsn=dvsn, amount=amount,
+                     price=unit or None, exchange=exchange)
+
+
+def edit_order(ctx: Context, order: Order | str, amount: int | None = None,
+               price: int | None = None, type: str = "limit",
+               time_in_force: str | None = None) -> Flow[Order]:
+    """Move the unfilled remainder (or ``amount`` shares of it) to a new price or type.
+    KIS books the change as a new order; its ``original_id`` is the amended one."""
+    if amount is not None:
+        validate.amount(amount)
+    dvsn = _order_type(type, time_in_force)
+    unit = _price(dvsn, price)
+    original = yield from _resolve(ctx, order)
+    body = _revise_body(ctx, original, "01", dvsn, amount, unit)
+    answer = yield from call(ctx, E.REVISE, body=body)
+    return _accepted(ctx, answer, symbol=original.symbol, side=original.side, dvsn=dvsn,
+                     amount=amount or original.remaining or original.amount,
+                     price=unit or None, exchange=original.exchange, original=original.id)
+
+
+def cancel_order(ctx: Context, order: Order | str, amount: int | None = None
+                 ) -> Flow[Order]:
+    """Cancel the unfilled remainder (or ``amount`` shares of it)."""
+    if amount is not None:
+        validate.amount(amount)
+    original = yield from _resolve(ctx, order)
+    body = _revise_body(ctx, original, "02", "00", amount, 0)
+    answer = yield from call(ctx, E.REVISE, body=body)
+    cancelled = _accepted(ctx, answer, symbol=original.symbol, side=original.side, dvsn="00",
+                          amount=amount or original.remaining or original.amount, price=None,
+                          exchange=original.exchange, original=original.id)
+    return cancelled.model_copy(update={"status": "canceled"})
+
+
+def _revise_body(ctx: Context, original: Order, action: str, dvsn: str, amount: int | None,
+                 unit: int) -> dict[str, str]:
+    return {**ctx.account, "KRX_FWDG_ORD_ORGNO": original.org_no,
+            "ORGN_ODNO": original.id.zfill(10), "ORD_DVSN": dvsn,
+            "RVSE_CNCL_DVSN_CD": action, "ORD_QTY": str(amount or 0), "ORD_UNPR": str(unit),
+            "QTY_ALL_ORD_YN": "N" if amount else "Y", "EXCG_ID_DVSN_CD": original.exchange}
+
+
+def _order_type(type: str, time_in_force: str | None) -> str:
+    key = (type, time_in_force.upper() if isinstance(time_in_force, str) else time_in_force)
+    if key not in ORDER_TYPES:
+        allowed = sorted({k for k, _ in ORDER_TYPES})
+        validate.choice(type, allowed, "type")
+        raise ex.InvalidInputError("time_in_force", time_in_force,
+                                   f"None, 'IOC' or 'FOK' for a {type!r} order")
+    return ORDER_TYPES[key]
+
+
+def _price(dvsn: str, price: int | None) -> int:
+    if dvsn in _PRICED:
+        if price is None:
+            raise ex.InvalidInputError("price", price, "a limit price for a limit order")
+        return validate.price(price)
+    if price is not None:
+        raise ex.InvalidInputError("price", price, "None: this order type takes no price")
+    return 0
+
+
+def _exchange(ctx: Context, exchange: str) -> str:
+    allowed = ("KRX",) if ctx.paper else EXCHANGES
+    return validate.choice(exchange, allowed, "exchange")
+
+
+def _accepted(ctx: Context, answer, *, symbol: str, side: str, dvsn: str, amount: int,
+              price: int | None, exchange: str, original: str | None = None) -> Order:
+    output = {k.upper(): v for k, v in answer.section("output", dict).items()}
+    number, org_no = str(output.get("ODNO", "")).strip(), str(output.get("KRX_FWDG_ORD_ORGNO", ""))
+    if not number.isdigit():
+        raise ex.APIError("KIS accepted the order without an order number", tr_id=answer.tr_id)
+    moment = now(ctx)
+    tmd = str(output.get("ORD_TMD", ""))
+    if len(tmd) == 6 and tmd.isdigit():
+        moment = kst(moment.strftime("%Y%m%d"), tmd)
+    return Order(id=str(int(number)), org_no=org_no, symbol=symbol, side=side,
+                 type=_TYPE_NAMES[dvsn], status="open", price=price, amount=amount,
+                 remaining=amount, timestamp=millis(moment), datetime=moment,
+                 original_id=original, exchange=exchange, info=answer.body)
+
+
+def _resolve(ctx: Context, order: Order | str) -> Flow[Order]:
+    """The order to amend: as given, or looked up by its number (KIS needs its branch)."""
+    if isinstance(order, Order):
+        return order
+    validate.order_id(order)
+    return (yield from fetch_order(ctx, order))
+
+
+# --- reading orders back ----------------------------------------------------------------
+def _ccld_params(ctx: Context, start: dt.date, end: dt.date, *, symbol: str = "",
+                 odno: str = "", filled: str = "00") -> dict[str, str]:
+    return {**ctx.account, "INQR_STRT_DT": start.strftime("%Y%m%d"),
+            "INQR_END_DT": end.strftime("%Y%m%d"), "SLL_BUY_DVSN_CD": "00",
+            "INQR_DVSN": "01", "PDNO": symbol, "CCLD_DVSN": filled, "ORD_GNO_BRNO": "",
+            "ODNO": odno.zfill(10) if odno else "", "INQR_DVSN_3": "00", "INQR_DVSN_1": "",
+            "EXCG_ID_DVSN_CD": "KRX" if ctx.paper else "ALL"}
+
+
+def _ledger_rows(ctx: Context, start: dt.date, end: dt.date, **filters: str
+                 ) -> Flow[list[dict[str, Any]]]:
+    """Order rows from ``start`` to ``end``, oldest first, from both ledger TRs as the
+    dates require."""
+    today = now(ctx).date()
+    split = _months_before(today, RECENT_MONTHS)
+    rows: list[dict[str, Any]] = []
+    if start < split:
+        older = yield from pages(ctx, E.DAILY_ORDERS_BEFORE,
+                                 _ccld_params(ctx, start, min(end, split), **filters))
+        rows += [r for a in older for r in a.section("output1", list)]
+    if end >= split:
+        recent = yield from pages(ctx, E.DAILY_ORDERS,
+                                  _ccld_params(ctx, max(start, split), end, **filters))
+        rows += [r for a in recent for r in a.section("output1", list)]
+    unique = {(r.get("ord_dt"), r.get("odno")): r for r in rows if isinstance(r, dict)}
+    return list(unique.values())
+
+
+def _months_before(day: dt.date, months: int) -> dt.date:
+    month = day.month - months
+    year = day.year + (month - 1) // 12
+    return dt.date(year, (month - 1) % 12 + 1, min(day.day, 28))
+
+
+def _orders(ctx: Context, rows: list[dict[str, Any]], *, cancellations: bool = False
+            ) -> list[Order]:
+    """Orders from ledger rows. A cancellation record marks its original cancelled; it
+    is an order of its own only if ``cancellations``."""
+    today = now(ctx).strftime("%Y%m%d")
+    cancelled = {_number(r.get("orgn_odno")) for r in rows if r.get("cncl_yn") == "Y"}
+    orders = []
+    for row in rows:
+        is_record = row.get("cncl_yn") == "Y"
+        if is_record and not cancellations:
+            continue
+        number = _number(row.get("odno"))
+        orders.append(_order(row, today, is_record or number in cancelled, ""))
+    return orders
+
+
+def _number(value: Any) -> str:
+    text = str(value or "").strip()
+    return str(int(text)) if text.isdigit() else text
+
+
+def _order(row: dict[str, Any], today: str, cancelled: bool, tr_id: str = "") -> Order:
+    try:
+        amount, filled = int(row["ord_qty"]), int(row["tot_ccld_qty"])
+        remaining, price = int(row["rmn_qty"]), int(row["ord_unpr"])
+        moment = kst(str(row["ord_dt"]), str(row["ord_tmd"]))
+        side = "buy" if row["sll_buy_dvsn_cd"] == "02" else "sell"
+        number, original = _number(row["odno"]), _number(row.get("orgn_odno"))
+    except (KeyError, ValueError, TypeError):
+        raise ex.APIError("KIS sent an order row that cannot be read", tr_id=tr_id) from None
+    if cancelled and filled < amount:
+        status = "canceled"
+    elif filled >= amount:
+        status = "closed"
+    elif remaining > 0 and str(row["ord_dt"]) == today:
+        status = "open"
+    else:
+        status = "canceled"
+    dvsn = str(row.get("ord_dvsn_cd", ""))
+    return Order(
+        id=number, org_no=str(row.get("ord_gno_brno") or row.get("ord_orgno") or ""),
+        symbol=str(row.get("pdno", "")), side=side, type=_TYPE_NAMES.get(dvsn, dvsn),
+        status=status, price=price or None, amount=amount, filled=filled,
+        remaining=remaining if status == "open" else 0,
+        average=int(row.get("avg_prvs") or 0) or None, cost=int(row.get("tot_ccld_amt") or 0),
+        timestamp=millis(moment), datetime=moment,
+        original_id=original if original and original != number else None,
+        exchange=str(row.get("excg_id_dvsn_cd") or "KRX"), info=row,
+    )
+
+
+def fetch_orders(ctx: Context, symbol: str | None = None, since: int | None = None,
+                 until: int | None = None) -> Flow[ModelList[Order]]:
+    """Orders of a date range (default: today), oldest first."""
+    code = validate.symbol(symbol) if symbol is not None else ""
+    today = now(ctx).date()
+    start = _day(since, "since") if since is not None else today
+    end = _day(until, "until") if until is not None else today
+    if start > end:
+        raise ex.InvalidInputError("since", since, "a moment before 'until'")
+    rows = yield from _ledger_rows(ctx, start, end, symbol=code)
+    return ModelList(sorted(_orders(ctx, rows), key=lambda o: (o.timestamp, int(o.id))))
+
+
+def _day(millis_: Any, argument: str) -> dt.date:
+    if isinstance(millis_, bool) or not isinstance(millis_, int) or millis_ < 0:
+        raise ex.InvalidInputError(argument, millis_, "milliseconds since the epoch")
+    return dt.datetime.fromtimestamp(millis_ / 1000, KST).date()
+
+
+def fetch_order(ctx: Context, order_id: str, day: dt.date | None = None) -> Flow[Order]:
+    number = validate.order_id(order_id)
+    when = day or now(ctx).date()
+    rows = yield from _ledger_rows(ctx, when, when, odno=number)
+    found = [o for o in _orders(ctx, rows) if o.id == number]
+    if not found:
+        raise ex.NotFoundError(f"no order {number} on {when.isoformat()}")
+    return found[0]
+
+
+def fetch_open_orders(ctx: Context, symbol: str | None = None) -> Flow[ModelList[Order]]:
+    """Orders that can still trade. Real: KIS's list of amendable orders. Paper has no
+    such API: today's orders with an unfilled remainder."""
+    code = validate.symbol(symbol) if symbol is not None else None
+    if ctx.paper:
+        today = yield from fetch_orders(ctx, code)
+        return ModelList(o for o in today if o.status == "open")
+    answers = yield from pages(ctx, E.OPEN_ORDERS, {**ctx.account, "INQR_DVSN_1": "0",
+                                                    "INQR_DVSN_2": "0"})
+    day = now(ctx).strftime("%Y%m%d")
+    orders = []
+    for answer in answers:
+        for row in answer.section("output", list):
+            orders.append(_open_order(row, day, answer.tr_id))
+    return ModelList(o for o in orders if code is None or o.symbol == code)
+
+
+def _open_order(row: dict[str, Any], today: str, tr_id: str) -> Order:
+    filled, left = int(row.get("tot_ccld_qty") or 0), int(row.get("psbl_qty") or 0)
+    merged = {**row, "ord_dt": today, "rmn_qty": left, "cncl_yn": "",
+              "avg_prvs": int(row.get("tot_ccld_amt") or 0) // filled if filled else 0}
+    return _order(merged, today, False, tr_id)
+
+
+def fetch_my_trades(ctx: Context, symbol: str | None = None, since: int | None = None
+                    ) -> Flow[ModelList[Trade]]:
+    """The account's fills: one per order, with its filled quantity and average price."""
+    orders = yield from fetch_orders(ctx, symbol, since)
+    return ModelList(
+        Trade(symbol=o.symbol, timestamp=o.timestamp, datetime=o.datetime,
+              price=o.average or 0, amount=o.filled, cost=o.cost, side=o.side, id=o.id,
+              order_id=o.id, info=o.info)
+        for o in orders if o.filled
+    )
+
+
+def find_order(ctx: Context, error: ex.OrderOutcomeUnknownError) -> Flow[Order | None]:
+    """After ``OrderOutcomeUnknownError``: the order KIS booked for that request, if any.
+
+    It matches today's orders on what was sent (symbol, side, type, quantity, price,
+    original order) placed no earlier than a few seconds before the request left.
+    """
+    body = error.request.get("body", {})
+    sent_at = float(error.request.get("sent_at", 0))
+    tr_id = str(error.request.get("tr_id", ""))
+    day = now(ctx).date()
+    rows = yield from _ledger_rows(ctx, day, day, symbol=body.get("PDNO", ""))
+    side = "sell" if tr_id[-5:-1] in ("0011", "0801") else "buy"
+    candidates = [o for o in _orders(ctx, rows, cancellations=True)
+                  if o.timestamp >= (sent_at - 5) * 1000 and _matches(o, body, side)]
+    return min(candidates, key=lambda o: int(o.id)) if candidates else None
+
+
+def _matches(order: Order, body: dict[str, str], side: str) -> bool:
+    if "ORGN_ODNO" in body:  # an amendment or cancellation: its own record
+        cancel = body.get("RVSE_CNCL_DVSN_CD") == "02"
+        return (order.original_id == _number(body["ORGN_ODNO"])
+                and (order.info.get("cncl_yn") == "Y") == cancel)
+    return (order.symbol == body.get("PDNO") and order.side == side
+            and order.info.get("ord_dvsn_cd") == body.get("ORD_DVSN")
+            and order.amount == int(body.get("ORD_QTY", 0))
+            and (order.price or 0) == int(body.get("ORD_UNPR", 0)))

@@ -1,0 +1,229 @@
+"""``KIS`` and ``AsyncKIS``: the KIS Open API for domestic stocks, with CCXT-style names.
+
+Both have the same methods with the same arguments; ``AsyncKIS``'s are awaited. Each
+method is one line that runs a flow of ``pykis.api`` with the client's driver, so the
+two clients share every behaviour: tokens, rate limits, retries, validation, parsing.
+
+    with KIS(app_key, app_secret, "12345678-01", is_paper=True) as kis:
+        kis.fetch_ticker("005930")
+
+    kis = KIS(creds.app_key, creds.app_secret, creds.account_no, base_url=server.base_url)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import httpx
+
+from pykis import exceptions as ex
+from pykis.api import account, charts, orders, quotes, validate
+from pykis.api.call import Context, RetryPolicy
+from pykis.api.flow import Flow
+from pykis.auth import AuthManager, FileTokenStore, TokenStore
+from pykis.config import DEFAULT_TOKEN_PATH, from_environment
+from pykis.constants import BaseURL
+from pykis.models import OHLCV, Balance, BuyingPower, ModelList, Order, OrderBook, Position, Ticker, Trade
+from pykis.utils.http import run_async, run_sync
+from pykis.utils.ratelimit import DEFAULT_RATES, FileStore, Rate, RateLimiter, RateStore
+
+__all__ = ["AsyncKIS", "KIS"]
+
+DEFAULT_RATE_DIR = DEFAULT_TOKEN_PATH.parent / "rate"
+
+
+class _Surface:
+    """The public methods, written once; ``_run`` makes them sync or async."""
+
+    _ctx: Context
+
+    def __init__(
+        self,
+        app_key: str,
+        app_secret: str,
+        account_no: str,
+        is_paper: bool = False,
+        *,
+        base_url: str | None = None,
+        token_path: str | os.PathLike[str] | None = None,
+        token_store: TokenStore | None = None,
+        hts_id: str | None = None,
+        rate: Rate | None = None,
+        rate_store: RateStore | None = None,
+        timeout: float = 10.0,
+        retry: RetryPolicy | None = None,
+        token_interval: float = 60.0,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        _require_text(app_key, "app_key")
+        _require_text(app_secret, "app_secret")
+        cano, product = validate.account_number(account_no)
+        environment = "paper" if is_paper else "real"
+        url = base_url or (BaseURL.PAPER if is_paper else BaseURL.REAL)
+        store = token_store or FileTokenStore(token_path or DEFAULT_TOKEN_PATH)
+        timeouts = httpx.Timeout(timeout)
+        kwargs = {"clock": clock} if clock else {}
+        auth = AuthManager(app_key, app_secret, environment, str(url), store,
+                           interval=token_interval, timeout=timeouts, **kwargs)
+        digest = hashlib.sha256(app_key.encode()).hexdigest()[:24]
+        self._ctx = Context(app_key=app_key, app_secret=app_secret, cano=cano, product=product,
+                            paper=is_paper, base_url=str(url), auth=auth,
+                            rate_key=f"{environment}:{digest}", timeout=timeouts,
+                            retry=retry or RetryPolicy(), **kwargs)
+        self._limiter = RateLimiter(rate or DEFAULT_RATES[environment],
+                                    rate_store or FileStore(DEFAULT_RATE_DIR))
+        self.hts_id = hts_id
+
+    @classmethod
+    def from_env(cls, env_file: str | os.PathLike[str] | None = ".env", **overrides: Any):
+        """A client from ``KIS_APP_KEY``, ``KIS_APP_SECRET``, ``KIS_ACCOUNT_NO`` and
+        ``KIS_PAPER`` (and optionally ``KIS_BASE_URL``, ``KIS_HTS_ID``, ``KIS_TOKEN_PATH``)
+        in the environment or ``env_file``; keyword arguments take precedence."""
+        return cls(**{**from_environment(env_file), **overrides})
+
+    def __repr__(self) -> str:
+        ctx = self._ctx
+        return (f"{type(self).__name__}(app_key='{ctx.app_key[:4]}…', "
+                f"account_no='{ctx.cano}-{ctx.product}', is_paper={ctx.paper}, "
+                f"base_url={ctx.base_url!r})")
+
+    @property
+    def is_paper(self) -> bool:
+        return self._ctx.paper
+
+    @property
+    def account_no(self) -> str:
+        return f"{self._ctx.cano}-{self._ctx.product}"
+
+    def _run(self, flow: Flow) -> Any:
+        raise NotImplementedError  # KIS and AsyncKIS define how flows run
+
+    # --- market data -----------------------------------------------------------------
+    def fetch_ticker(self, symbol: str) -> Ticker:
+        return self._run(quotes.fetch_ticker(self._ctx, symbol))
+
+    def fetch_tickers(self, symbols: Iterable[str]) -> ModelList[Ticker]:
+        return self._run(quotes.fetch_tickers(self._ctx, list(symbols)))
+
+    def fetch_order_book(self, symbol: str) -> OrderBook:
+        return self._run(quotes.fetch_order_book(self._ctx, symbol))
+
+    def fetch_ohlcv(self, symbol: str, timeframe: str = "1d", since: int | None = None,
+                    limit: int | None = None) -> ModelList[OHLCV]:
+        return self._run(charts.fetch_ohlcv(self._ctx, symbol, timeframe, since, limit))
+
+    def fetch_trades(self, symbol: str, limit: int | None = None) -> ModelList[Trade]:
+        return self._run(quotes.fetch_trades(self._ctx, symbol, limit))
+
+    # --- trading -----------------------------------------------------------------------
+    def create_order(self, symbol: str, type: str, side: str, amount: int,
+                     price: int | None = None, *, time_in_force: str | None = None,
+                     exchange: str = "KRX") -> Order:
+        return self._run(orders.create_order(self._ctx, symbol, type, side, amount, price,
+                                             time_in_force, exchange))
+
+    def create_limit_order(self, symbol: str, side: str, amount: int, price: int, **kw: Any
+                           ) -> Order:
+        return self.create_order(symbol, "limit", side, amount, price, **kw)
+
+    def create_market_order(self, symbol: str, side: str, amount: int, **kw: Any) -> Order:
+        return self.create_order(symbol, "market", side, amount, None, **kw)
+
+    def edit_order(self, order: Order | str, amount: int | None = None,
+                   price: int | None = None, *, type: str = "limit",
+                   time_in_force: str | None = None) -> Order:
+        return self._run(orders.edit_order(self._ctx, order, amount, price, type,
+                                           time_in_force))
+
+    def cancel_order(self, order: Order | str, amount: int | None = None) -> Order:
+        return self._run(orders.cancel_order(self._ctx, order, amount))
+
+    def fetch_order(self, order_id: str) -> Order:
+        return self._run(orders.fetch_order(self._ctx, order_id))
+
+    def fetch_orders(self, symbol: str | None = None, since: int | None = None,
+                     until: int | None = None) -> ModelList[Order]:
+        return self._run(orders.fetch_orders(self._ctx, symbol, since, until))
+
+    def fetch_open_orders(self, symbol: str | None = None) -> ModelList[Order]:
+        return self._run(orders.fetch_open_orders(self._ctx, symbol))
+
+    def fetch_my_trades(self, symbol: str | None = None, since: int | None = None
+                        ) -> ModelList[Trade]:
+        return self._run(orders.fetch_my_trades(self._ctx, symbol, since))
+
+    def find_order(self, error: ex.OrderOutcomeUnknownError) -> Order | None:
+        """After ``OrderOutcomeUnknownError``: the order KIS booked for that request, or
+        None if it booked none (then, and only then, send it again)."""
+        return self._run(orders.find_order(self._ctx, error))
+
+    # --- account -----------------------------------------------------------------------
+    def fetch_balance(self) -> Balance:
+        return self._run(account.fetch_balance(self._ctx))
+
+    def get_position(self, symbol: str) -> Position | None:
+        validate.symbol(symbol)
+        return self._run(_position(self._ctx, symbol))
+
+    def fetch_buying_power(self, symbol: str, price: int | None = None) -> BuyingPower:
+        return self._run(account.fetch_buying_power(self._ctx, symbol, price))
+
+    def revoke_token(self) -> None:
+        """Revoke the access token at KIS (the next call issues a new one)."""
+        return self._run(self._ctx.auth.revoke())
+
+
+def _position(ctx: Context, symbol: str) -> Flow[Position | None]:
+    balance = yield from account.fetch_balance(ctx)
+    return balance.get_position(symbol)
+
+
+def _require_text(value: object, argument: str) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise ex.InvalidInputError(argument, "<hidden>" if isinstance(value, str) else value,
+                                   "a non-empty string")
+
+
+class KIS(_Surface):
+    """The synchronous client."""
+
+    def __init__(self, *args: Any, transport: httpx.BaseTransport | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._http = httpx.Client(transport=transport, timeout=self._ctx.timeout)
+
+    def _run(self, flow: Flow) -> Any:
+        return run_sync(flow, self._http, self._limiter)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> KIS:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class AsyncKIS(_Surface):
+    """The asynchronous client: the same methods, awaited."""
+
+    def __init__(self, *args: Any, transport: httpx.AsyncBaseTransport | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._http = httpx.AsyncClient(transport=transport, timeout=self._ctx.timeout)
+
+    def _run(self, flow: Flow) -> Any:
+        return run_async(flow, self._http, self._limiter)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncKIS:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()

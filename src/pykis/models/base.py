@@ -1,0 +1,89 @@
+"""What every model shares: KIS strings converted once by annotated types, the raw
+payload kept in ``info``, KST datetimes and millisecond timestamps, and lists that turn
+into pandas DataFrames when pandas is installed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from pykis.market import KST
+
+__all__ = ["Model", "ModelList", "Won", "Count", "Ratio", "Price4", "kst", "millis"]
+
+
+def _integer(value: Any) -> int:
+    """KIS numbers are strings ("70000", "-756922", "", sometimes "0.00")."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        text = value.strip().replace(",", "")
+        if text in ("", "-"):
+            return 0
+        try:
+            return int(Decimal(text))
+        except InvalidOperation:
+            pass
+    raise ValueError(f"not a whole number: {value!r}")
+
+
+def _decimal(value: Any) -> Decimal:
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        return Decimal(value)
+    if isinstance(value, str):
+        text = value.strip().replace(",", "")
+        try:
+            return Decimal(text or "0")
+        except InvalidOperation:
+            pass
+    raise ValueError(f"not a decimal number: {value!r}")
+
+
+def _ratio(value: Any) -> float:
+    number = float(_decimal(value))
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ValueError(f"not a finite number: {value!r}")
+    return number
+
+
+Won = Annotated[int, BeforeValidator(_integer)]  # amounts and prices in whole KRW
+Count = Annotated[int, BeforeValidator(_integer)]  # shares
+Ratio = Annotated[float, BeforeValidator(_ratio)]  # percentages such as "-0.23"
+Price4 = Annotated[Decimal, BeforeValidator(_decimal)]  # "60990.0000"
+
+
+def kst(day: str, time: str = "000000") -> dt.datetime:
+    """KST datetime from KIS's YYYYMMDD and HHMMSS strings."""
+    return dt.datetime.strptime(day + time, "%Y%m%d%H%M%S").replace(tzinfo=KST)
+
+
+def millis(moment: dt.datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+class Model(BaseModel):
+    """A PyKIS result: English fields, and what KIS sent in ``info``."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")
+
+    info: dict[str, Any] = Field(default_factory=dict, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(exclude={"info"})
+
+
+M = TypeVar("M", bound=Model)
+
+
+class ModelList(list, Generic[M]):
+    """A list of models that becomes a DataFrame with ``to_pandas()`` (needs pandas)."""
+
+    def to_pandas(self):
+        try:
+            import pandas as pd
+        except ImportError as error:  # pragma: no cover - only without the extra
+            raise ImportError("to_pandas() needs pandas: pip install 'pykis[pandas]'") from error
+        return pd.DataFrame([item.to_dict() for item in self])

@@ -1,0 +1,107 @@
+"""Properties: bad input never reaches the network, and no answer from the server, however
+malformed, escapes as anything but a PyKIS error."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pykis import KIS, InvalidInputError, KISError
+from pykis.api.call import RetryPolicy
+from pykis.auth import MemoryTokenStore
+from pykis.utils.ratelimit import MemoryStore, Rate
+
+KEY, SECRET, ACCOUNT = "PS" + "k" * 34, "s" * 180, "12345678-01"
+TOKEN = {"access_token": "t" * 40, "access_token_token_expired": "2099-01-01 00:00:00",
+         "token_type": "Bearer", "expires_in": 86400}
+
+
+def client(handler) -> KIS:
+    return KIS(KEY, SECRET, ACCOUNT, base_url="http://kis", transport=httpx.MockTransport(handler),
+               token_store=MemoryTokenStore(), rate=Rate(10_000, 100), rate_store=MemoryStore(),
+               retry=RetryPolicy(attempts=2, throttled_attempts=2, base=0.0, cap=0.0))
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        return httpx.Response(500, json={"rt_cd": "1", "msg_cd": "", "msg1": ""})
+
+
+bad_symbols = st.one_of(st.text(max_size=8).filter(lambda s: len(s) != 6 or not s.isdigit()),
+                        st.integers(), st.none(), st.floats(allow_nan=True))
+bad_amounts = st.one_of(st.integers(max_value=0), st.floats(), st.booleans(), st.text(),
+                        st.none())
+off_grid = st.integers(min_value=2_001, max_value=5_000_000).filter(lambda p: p % 5)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(symbol=bad_symbols, amount=bad_amounts, price=off_grid,
+       side=st.text(max_size=5).filter(lambda s: s not in ("buy", "sell")))
+def test_invalid_input_never_sends(symbol, amount, price, side) -> None:
+    recorder = Recorder()
+    with client(recorder) as kis:
+        for call in (lambda: kis.fetch_ticker(symbol),
+                     lambda: kis.create_limit_order("005930", "buy", amount, 60_000),
+                     lambda: kis.create_limit_order("005930", "buy", 1, price),
+                     lambda: kis.create_market_order("005930", side, 1),
+                     lambda: kis.create_market_order(symbol, "buy", 1)):
+            with pytest.raises(InvalidInputError):
+                call()
+    assert recorder.requests == []
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner,
+                                                                max_size=6),
+    max_leaves=20,
+)
+# Bodies that look like KIS's, with missing, mistyped or odd sections.
+kis_like = st.fixed_dictionaries(
+    {"rt_cd": st.sampled_from(["0", "1", "7", "", None]),
+     "msg_cd": st.sampled_from(["MCA00000", "APBK0952", "EGW00201", "", "XYZ"]),
+     "msg1": st.text(max_size=10)},
+    optional={name: json_values for name in ("output", "output1", "output2",
+                                             "ctx_area_fk100", "ctx_area_nk100")},
+)
+bodies = st.one_of(kis_like.map(json.dumps), json_values.map(json.dumps),
+                   st.binary(max_size=40).map(lambda b: b.decode("latin-1")))
+
+CALLS = [
+    lambda k: k.fetch_ticker("005930"),
+    lambda k: k.fetch_tickers(["005930", "000660"]),
+    lambda k: k.fetch_order_book("005930"),
+    lambda k: k.fetch_trades("005930"),
+    lambda k: k.fetch_ohlcv("005930", "1d", limit=3),
+    lambda k: k.fetch_ohlcv("005930", "5m", limit=3),
+    lambda k: k.fetch_balance(),
+    lambda k: k.fetch_orders(),
+    lambda k: k.fetch_open_orders(),
+    lambda k: k.fetch_buying_power("005930"),
+    lambda k: k.create_market_order("005930", "buy", 1),
+    lambda k: k.cancel_order("1001"),
+]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=bodies, status=st.sampled_from([200, 200, 200, 403, 500, 502]),
+       more=st.sampled_from(["", "M", "D"]), call=st.sampled_from(CALLS))
+def test_malformed_answers_raise_pykis_errors_only(body, status, more, call) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/oauth2/tokenP":
+            return httpx.Response(200, json=TOKEN)
+        return httpx.Response(status, content=body.encode(), headers={"tr_cont": more})
+
+    with client(handler) as kis:
+        try:
+            call(kis)
+        except KISError:
+            pass  # a PyKIS error names what went wrong; anything else is a bug

@@ -1,0 +1,76 @@
+"""Client test support: ``KIS`` and ``AsyncKIS`` against the simulator, in both environments.
+
+Tests are written once against a synchronous surface; for ``AsyncKIS`` the calls run on
+an event loop in a thread (``Awaiting``), so the very same assertions cover both clients.
+The client's clock is the simulator's, so token lifetimes and "today" agree with it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+from typing import Any
+
+
+from pykis import KIS, AsyncKIS
+from pykis.api.call import RetryPolicy
+from pykis.sim import Env, Simulator
+from pykis.utils.ratelimit import MemoryStore, Rate
+
+FAST_RETRY = RetryPolicy(base=0.01, cap=0.05)
+NO_LIMIT = Rate(10_000.0, 100)  # the simulator's limits are off too, unless a test says so
+
+
+class Awaiting:
+    """An AsyncKIS used from synchronous code: each call awaits on a private loop."""
+
+    def __init__(self, client: AsyncKIS) -> None:
+        self.client = client
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self.client, name)
+        if not callable(attribute):
+            return attribute
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            result = attribute(*args, **kwargs)
+            if asyncio.iscoroutine(result):
+                return asyncio.run_coroutine_threadsafe(result, self._loop).result(60)
+            return result
+
+        return call
+
+    def close(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.client.aclose(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+        self._loop.close()
+
+
+def build(sim: Simulator, env: Env, kind: str, tmp_path: Path, *, index: int = 0,
+          transport: Any = None, base_url: str = "http://sim", **options: Any):
+    """A client of the ``index``-th ``env`` account of ``sim``, sync or async; in-process
+    unless ``base_url`` names a real server."""
+    creds = sim.credentials(env, index)
+    if transport is None and base_url == "http://sim":
+        transport = sim.transport()
+    arguments = {
+        "is_paper": env is Env.PAPER, "base_url": base_url, "transport": transport,
+        "token_path": tmp_path / "tokens.json", "rate": NO_LIMIT,
+        "rate_store": MemoryStore(), "clock": sim.clock.timestamp, "retry": FAST_RETRY,
+        **options,
+    }
+    cls = KIS if kind == "sync" else AsyncKIS
+    client = cls(creds.app_key, creds.app_secret, creds.account_no, **arguments)
+    return client if kind == "sync" else Awaiting(client)
+
+
+def requests_made(sim: Simulator, client: Any) -> int:
+    """REST calls the simulator served for ``client``'s app key."""
+    key = (client.client if isinstance(client, Awaiting) else client)._ctx.app_key
+    stats = sim.auth.stats.get(key)
+    return stats.requests if stats else 0
