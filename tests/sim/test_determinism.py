@@ -92,3 +92,14 @@ def test_a_moved_price_becomes_history_the_next_day() -> None:
     assert monday.base == close  # Friday's realized close is Monday's base price
     friday = sim.market.daily_bars("005930", MORNING.date(), MORNING.date(), sim.clock.now())[0]
     assert friday.close == close and friday.high >= target
+
+
+def test_extra_synthetic_listings_leave_the_real_ones_alone() -> None:
+    plain, bigger = make_sim(), make_sim(extra_listings=250)
+    assert len(bigger.market.universe) == len(plain.market.universe) + 250
+    for code, inst in plain.market.universe.items():
+        assert bigger.market.universe[code] == inst
+    synthetic = bigger.market.universe["900249"]
+    assert synthetic.name == "시뮬종목0250" and synthetic.kind == "STOCK"
+    quote = bigger.market.quote("900249", MORNING)
+    assert quote.limits.lower <= quote.price <= quote.limits.upper

@@ -74,4 +74,5 @@ class SimConfig:
     frozen: bool = False
     always_open: bool = False  # demo mode: the market never closes
     calendar: TradingCalendar | None = None
+    extra_listings: int = 0  # synthetic stocks (900000...) beside the real listings
     costs: TradingCosts = field(default_factory=TradingCosts)

@@ -70,7 +70,8 @@ class Simulator:
             # Taxes follow the settlement date, so they must use the market's own calendar.
             costs = self.config.costs
             self.costs = replace(costs, tax=replace(costs.tax, calendar=calendar))
-            self.market = MarketState(build_universe(seed), seed, calendar)
+            self.market = MarketState(build_universe(seed, self.config.extra_listings), seed,
+                                      calendar)
             self.exchange = Exchange(self.market, self.costs)
             secret = hashlib.sha256(f"pykis-sim:{seed}".encode()).digest()
             self.auth = TokenAuthority(secret, self.config.token_rules)

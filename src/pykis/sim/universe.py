@@ -143,7 +143,19 @@ def _instrument(row: tuple, rng: random.Random) -> Instrument:
     )
 
 
-def build_universe(seed: int) -> dict[str, Instrument]:
-    """The listings with parameters drawn from ``seed``; same seed, same universe."""
+def build_universe(seed: int, extra: int = 0) -> dict[str, Instrument]:
+    """The listings with parameters drawn from ``seed``; same seed, same universe.
+
+    ``extra`` adds that many synthetic stocks (codes 900000 and up, names "시뮬종목NNNN",
+    prices spread over the tick bands) for workloads that need hundreds of symbols.
+    """
     rng = random.Random(f"universe:{seed}")
-    return {row[0]: _instrument(row, rng) for row in LISTINGS}
+    universe = {row[0]: _instrument(row, rng) for row in LISTINGS}
+    levels = [row[4] for row in LISTINGS if row[3] is S]
+    for n in range(extra):
+        code = f"{900_000 + n:06d}"
+        market = KOSPI if n % 2 else KOSDAQ
+        row = (code, f"시뮬종목{n + 1:04d}", market, S, levels[n % len(levels)],
+               100_000_000, "시뮬레이션", market.value, 500)
+        universe[code] = _instrument(row, rng)
+    return universe
