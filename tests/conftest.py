@@ -4,6 +4,7 @@ HTTP client to it, and KIS accounts of both environments."""
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 
 import httpx
@@ -22,6 +23,19 @@ class Recording(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.lines.append(self.format(record))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Clients built with their defaults keep tokens and rate state here, never in the
+    user's ~/.cache."""
+    previous = os.environ.get("PYKIS_CACHE_DIR")
+    os.environ["PYKIS_CACHE_DIR"] = str(tmp_path_factory.mktemp("pykis-cache"))
+    yield
+    if previous is None:
+        del os.environ["PYKIS_CACHE_DIR"]
+    else:
+        os.environ["PYKIS_CACHE_DIR"] = previous
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -24,16 +24,13 @@ from pykis.api import account, charts, orders, quotes, validate
 from pykis.api.call import Context, RetryPolicy
 from pykis.api.flow import Flow
 from pykis.auth import AuthManager, FileTokenStore, TokenStore
-from pykis.config import DEFAULT_TOKEN_PATH, from_environment
+from pykis.config import cache_dir, from_environment
 from pykis.constants import BaseURL
 from pykis.models import OHLCV, Balance, BuyingPower, ModelList, Order, OrderBook, Position, Ticker, Trade
 from pykis.utils.http import run_async, run_sync
 from pykis.utils.ratelimit import DEFAULT_RATES, FileStore, Rate, RateLimiter, RateStore
 
 __all__ = ["AsyncKIS", "KIS"]
-
-DEFAULT_RATE_DIR = DEFAULT_TOKEN_PATH.parent / "rate"
-
 
 class _Surface:
     """The public methods, written once; ``_run`` makes them sync or async."""
@@ -63,7 +60,7 @@ class _Surface:
         cano, product = validate.account_number(account_no)
         environment = "paper" if is_paper else "real"
         url = base_url or (BaseURL.PAPER if is_paper else BaseURL.REAL)
-        store = token_store or FileTokenStore(token_path or DEFAULT_TOKEN_PATH)
+        store = token_store or FileTokenStore(token_path or cache_dir() / "tokens.json")
         timeouts = httpx.Timeout(timeout)
         kwargs = {"clock": clock} if clock else {}
         auth = AuthManager(app_key, app_secret, environment, str(url), store,
@@ -74,7 +71,7 @@ class _Surface:
                             rate_key=f"{environment}:{digest}", timeout=timeouts,
                             retry=retry or RetryPolicy(), **kwargs)
         self._limiter = RateLimiter(rate or DEFAULT_RATES[environment],
-                                    rate_store or FileStore(DEFAULT_RATE_DIR))
+                                    rate_store or FileStore(cache_dir() / "rate"))
         self.hts_id = hts_id
 
     @classmethod

@@ -13,9 +13,16 @@ from dotenv import dotenv_values
 
 from pykis.exceptions import InvalidInputError
 
-__all__ = ["DEFAULT_TOKEN_PATH", "from_environment"]
+__all__ = ["cache_dir", "from_environment"]
 
-DEFAULT_TOKEN_PATH = Path(os.environ.get("XDG_CACHE_HOME", "~/.cache")) / "pykis" / "tokens.json"
+
+def cache_dir() -> Path:
+    """Where tokens and rate-limit state live by default: ``PYKIS_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/pykis``, else ``~/.cache/pykis``."""
+    if os.environ.get("PYKIS_CACHE_DIR"):
+        return Path(os.environ["PYKIS_CACHE_DIR"]).expanduser()
+    return Path(os.environ.get("XDG_CACHE_HOME") or "~/.cache").expanduser() / "pykis"
+
 _TRUE = {"1", "true", "yes", "y", "on"}
 _FALSE = {"0", "false", "no", "n", "off", ""}
 
