@@ -6,7 +6,8 @@ import importlib
 
 import pytest
 
-MODULES = ["pykis.exceptions", "pykis.market", "pykis.sim"]
+MODULES = ["pykis", "pykis.auth", "pykis.constants", "pykis.exceptions", "pykis.market",
+           "pykis.models", "pykis.sim", "pykis.utils.ratelimit"]
 
 
 @pytest.mark.parametrize("name", MODULES)
