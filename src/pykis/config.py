@@ -13,7 +13,7 @@ from dotenv import dotenv_values
 
 from pykis.exceptions import InvalidInputError
 
-__all__ = ["cache_dir", "from_environment"]
+__all__ = ["cache_dir", "from_environment", "paper_setting"]
 
 
 def cache_dir() -> Path:
@@ -47,6 +47,16 @@ def from_environment(env_file: str | os.PathLike[str] | None = ".env",
         if values.get(key):
             arguments[name] = values[key]
     return arguments
+
+
+def paper_setting(env_file: str | os.PathLike[str] | None = ".env",
+                  environ: Mapping[str, str] | None = None) -> bool:
+    """``KIS_PAPER`` alone (environment first, then ``env_file``): for tools that run a
+    simulator and need no credentials."""
+    value = (os.environ if environ is None else environ).get("KIS_PAPER")
+    if value is None and env_file is not None and Path(env_file).is_file():
+        value = dotenv_values(env_file).get("KIS_PAPER")
+    return _flag(value)
 
 
 def _flag(value: str | None) -> bool:

@@ -81,4 +81,5 @@ class LegacyTrID(StrEnum):
 def paper_tr_id(tr_id: str) -> str:
     """The paper server's TR ID: account and order TRs start with V instead of T/J/C;
     quote TRs (F...) are the same."""
+    tr_id = str(tr_id)
     return "V" + tr_id[1:] if tr_id[:1] in ("T", "J", "C") else tr_id

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pykis import KIS, AsyncKIS, InvalidInputError
-from pykis.config import cache_dir, from_environment
+from pykis.config import cache_dir, from_environment, paper_setting
 
 KEY, SECRET = "PS" + "a" * 34, "b" * 180
 
@@ -67,3 +67,13 @@ def test_cache_dir_follows_the_environment(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.delenv("PYKIS_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert cache_dir() == tmp_path / "xdg" / "pykis"
+
+
+def test_paper_setting_alone(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("KIS_PAPER=on\n")
+    assert paper_setting(env_file, environ={}) is True
+    assert paper_setting(env_file, environ={"KIS_PAPER": "false"}) is False
+    assert paper_setting(None, environ={}) is False
+    with pytest.raises(InvalidInputError):
+        paper_setting(None, environ={"KIS_PAPER": "sometimes"})

@@ -45,7 +45,7 @@ class Api:
     paged: bool = False  # cursor paging with tr_cont and CTX_AREA_*
 
     def tr(self, paper: bool) -> str:
-        return paper_tr_id(self.tr_id) if paper else self.tr_id
+        return paper_tr_id(self.tr_id) if paper else str(self.tr_id)
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ def call(ctx: Context, api: Api, *, params: dict[str, str] | None = None,
          body: dict[str, str] | None = None, tr_cont: str = "") -> Flow[Answer]:
     """Send one request to ``api`` and return its successful answer."""
     if ctx.paper and not api.paper:
-        raise ex.UnsupportedError(f"KIS's paper server has no {api.path}", tr_id=api.tr_id)
+        raise ex.UnsupportedError(f"KIS's paper server has no {api.path}", tr_id=str(api.tr_id))
     renewed, failures, throttled = False, 0, 0
     while True:
         token = yield from ctx.auth.token()

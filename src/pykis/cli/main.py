@@ -1,5 +1,7 @@
-"""``pykis``: run the simulator, and try KIS from the terminal.
+"""``pykis``: KIS from the terminal, and the simulator.
 
+    pykis quote 005930 000660  quotes (also: book, ohlcv, balance, orders, buy, sell, cancel)
+    pykis balance --sim        any of them against an embedded simulator, no account needed
     pykis demo                 start the embedded simulator and fetch a quote from it
     pykis sim --port 8080      run the KIS-compatible simulator for your own code
 """
@@ -19,7 +21,12 @@ if typer is not None:
     app = typer.Typer(help="PyKIS: the Korea Investment & Securities Open API from Python.",
                       no_args_is_help=True, add_completion=False)
 
-    @app.command()
+    from pykis.cli import marketcmd, tradecmd
+
+    marketcmd.register(app)
+    tradecmd.register(app)
+
+    @app.command(rich_help_panel="Simulator")
     def sim(
         host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
         port: int = typer.Option(8080, help="Port (0 picks a free one)."),
@@ -37,7 +44,7 @@ if typer is not None:
         serve(host, port, seed, always_open, start, (real_rate, paper_rate),
               (real_cash, paper_cash))
 
-    @app.command()
+    @app.command(rich_help_panel="Simulator")
     def demo(
         seed: int = typer.Option(42, help="Seed of the synthetic market."),
         symbol: str = typer.Option("005930", help="Symbol to quote."),

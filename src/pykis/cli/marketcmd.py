@@ -1,0 +1,55 @@
+"""``pykis quote``, ``pykis book`` and ``pykis ohlcv``: market data as tables."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from pykis.api.charts import TIMEFRAMES
+from pykis.cli.session import BaseUrl, Paper, Sim, client
+from pykis.cli.tables import book_table, ohlcv_table, quotes_table
+
+__all__ = ["register"]
+
+PANEL = "Market data"
+Symbol = Annotated[str, typer.Argument(help="KRX short code, e.g. 005930.", show_default=False)]
+
+
+def quote(
+    symbols: Annotated[list[str], typer.Argument(help="One or more KRX short codes.",
+                                                 show_default=False)],
+    paper: Paper = None, base_url: BaseUrl = None, sim: Sim = False,
+) -> None:
+    """Current price, change, volume and daily limits of each symbol."""
+    with client(paper, base_url, sim) as kis:
+        # Several symbols: one batched call per 30 where KIS allows, not one call each.
+        tickers = kis.fetch_tickers(symbols) if len(symbols) > 1 else [kis.fetch_ticker(symbols[0])]
+    Console().print(quotes_table(tickers))
+
+
+def book(symbol: Symbol, paper: Paper = None, base_url: BaseUrl = None, sim: Sim = False) -> None:
+    """The order book: ten ask and ten bid levels."""
+    with client(paper, base_url, sim) as kis:
+        order_book = kis.fetch_order_book(symbol)
+    Console().print(book_table(order_book))
+
+
+def ohlcv(
+    symbol: Symbol,
+    timeframe: Annotated[str, typer.Option(
+        "--timeframe", "-t", help=f"Candle length: {', '.join(TIMEFRAMES)}.")] = "1d",
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Candles to show.")] = 20,
+    paper: Paper = None, base_url: BaseUrl = None, sim: Sim = False,
+) -> None:
+    """Candles (open, high, low, close, volume), oldest first."""
+    with client(paper, base_url, sim) as kis:
+        candles = kis.fetch_ohlcv(symbol, timeframe, limit=limit)
+    Console().print(ohlcv_table(candles, symbol, timeframe) if candles
+                    else f"{symbol} {timeframe}: no candles.")
+
+
+def register(app: typer.Typer) -> None:
+    for command in (quote, book, ohlcv):
+        app.command(rich_help_panel=PANEL)(command)
