@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Iterator
 
 import httpx
@@ -14,6 +15,8 @@ from support import Kis, make_sim
 from pykis.sim import Env, SimConfig, Simulator
 
 JWT_HEADER = "eyJ0eXAiOiJKV1Qi"  # how every access token KIS (and the simulator) issues starts
+# A WebSocket approval key, wherever KIS's wire format puts it (redacted to *** in logs).
+APPROVAL_KEY = re.compile(r'"approval_key"\s*:\s*"(?!\*\*\*)[^"]|invalid approval\s*:\s*(?!\*\*\*)\S')
 
 
 class Recording(logging.Handler):
@@ -41,7 +44,7 @@ def private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 @pytest.fixture(scope="session", autouse=True)
 def nothing_secret_is_logged() -> Iterator[None]:
     """Everything any library logs during the whole run, at DEBUG, is scanned at the end
-    for app secrets and access tokens."""
+    for app secrets, access tokens and WebSocket approval keys."""
     root, recording = logging.getLogger(), Recording()
     level = root.level
     root.setLevel(logging.DEBUG)
@@ -51,7 +54,8 @@ def nothing_secret_is_logged() -> Iterator[None]:
     root.setLevel(level)
     default = Simulator(SimConfig())
     secrets = [default.credentials(env).app_secret for env in Env] + [JWT_HEADER]
-    leaked = [line for line in recording.lines if any(s in line for s in secrets)]
+    leaked = [line for line in recording.lines
+              if any(s in line for s in secrets) or APPROVAL_KEY.search(line)]
     assert not leaked, f"secrets in the logs: {leaked[:3]}"
 
 

@@ -36,8 +36,14 @@ from pykis.models import (
     Trade,
 )
 from pykis.utils.ratelimit import Rate, RateStore
+from pykis.websocket.stream import StreamSettings
+from pykis.websocket.sync import Subscription, SyncRealtime, SyncWatch
+from pykis.websocket.watch import Realtime, Watch
 
-__all__ = ["AsyncKIS", "KIS"]
+__all__ = ["AsyncKIS", "KIS", "websocket_url"]
+
+
+def websocket_url(base_url: str | None, is_paper: bool) -> str: ...
 '''
 
 
@@ -84,6 +90,23 @@ def _method(name: str, signature: inspect.Signature, asynchronous: bool) -> str:
     return f"    {prefix} {name}({parameters}) -> {signature.return_annotation}: ..."
 
 
+def _own(cls_name: str) -> list[str]:
+    """What only this class has (real-time), as it is written: plain ``def`` in both."""
+    import pykis.client as module
+
+    cls = getattr(module, cls_name)
+    lines = []
+    for name, member in vars(cls).items():
+        if name.startswith("_") or name in ("close", "aclose"):
+            continue
+        if isinstance(member, property):
+            lines += ["    @property",
+                      f"    def {name}(self) -> {inspect.signature(member.fget).return_annotation}: ..."]
+        elif inspect.isfunction(member):
+            lines.append(_method(name, inspect.signature(member), False))
+    return lines
+
+
 def render() -> str:
     lines = [HEADER]
     for cls, asynchronous, transport, closing in (
@@ -105,6 +128,7 @@ def render() -> str:
             if name in ("from_env", "is_paper", "account_no"):
                 continue
             lines.append(_method(name, signature, asynchronous))
+        lines += _own(cls)
         lines += closing
     return "\n".join(lines) + "\n"
 

@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -29,8 +32,11 @@ from pykis.constants import BaseURL
 from pykis.models import OHLCV, Balance, BuyingPower, ModelList, Order, OrderBook, Position, Ticker, Trade
 from pykis.utils.http import run_async, run_sync
 from pykis.utils.ratelimit import DEFAULT_RATES, FileStore, Rate, RateLimiter, RateStore
+from pykis.websocket.stream import AsyncStream, StreamSettings
+from pykis.websocket.sync import Subscription, SyncRealtime, SyncWatch
+from pykis.websocket.watch import Realtime, Watch
 
-__all__ = ["AsyncKIS", "KIS"]
+__all__ = ["AsyncKIS", "KIS", "websocket_url"]
 
 class _Surface:
     """The public methods, written once; ``_run`` makes them sync or async."""
@@ -54,6 +60,8 @@ class _Surface:
         retry: RetryPolicy | None = None,
         token_interval: float = 60.0,
         clock: Callable[[], float] | None = None,
+        ws_url: str | None = None,
+        stream_settings: StreamSettings | None = None,
     ) -> None:
         _require_text(app_key, "app_key")
         _require_text(app_secret, "app_secret")
@@ -73,6 +81,8 @@ class _Surface:
         self._limiter = RateLimiter(rate or DEFAULT_RATES[environment],
                                     rate_store or FileStore(cache_dir() / "rate"))
         self.hts_id = hts_id
+        url = ws_url or websocket_url(base_url, is_paper)
+        self._stream_settings = replace(stream_settings or StreamSettings(), url=url)
 
     @classmethod
     def from_env(cls, env_file: str | os.PathLike[str] | None = ".env", **overrides: Any):
@@ -178,6 +188,16 @@ def _position(ctx: Context, symbol: str) -> Flow[Position | None]:
     return balance.get_position(symbol)
 
 
+def websocket_url(base_url: str | None, is_paper: bool) -> str:
+    """KIS's WebSocket for the environment, or the same host as a simulator's REST URL."""
+    if base_url is None or str(base_url).rstrip("/") in (BaseURL.REAL, BaseURL.PAPER):
+        host = BaseURL.WEBSOCKET_PAPER if is_paper else BaseURL.WEBSOCKET_REAL
+        return f"{host}/tryitout"  # one socket carries every TR
+    parts = urlsplit(str(base_url))
+    scheme = "wss" if parts.scheme == "https" else "ws"
+    return f"{scheme}://{parts.netloc}/tryitout"
+
+
 def _require_text(value: object, argument: str) -> None:
     if not isinstance(value, str) or not value.strip():
         raise ex.InvalidInputError(argument, "<hidden>" if isinstance(value, str) else value,
@@ -185,17 +205,73 @@ def _require_text(value: object, argument: str) -> None:
 
 
 class KIS(_Surface):
-    """The synchronous client."""
+    """The synchronous client. Real-time data comes as blocking iterators (``watch_*``)
+    or callbacks (``on_*``), from a stream on a background thread."""
 
     def __init__(self, *args: Any, transport: httpx.BaseTransport | None = None,
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._http = httpx.Client(transport=transport, timeout=self._ctx.timeout)
+        # The stream's own REST calls run on its event loop: they can share an in-process
+        # transport only if it is async too (the simulator's is both).
+        self._async_transport = transport if isinstance(transport, httpx.AsyncBaseTransport) \
+            else None
+        self._stream_lock = threading.Lock()
+        self._realtime: SyncRealtime | None = None
 
     def _run(self, flow: Flow) -> Any:
         return run_sync(flow, self._http, self._limiter)
 
+    @property
+    def realtime(self) -> SyncRealtime:
+        """The real-time stream, connected on first use."""
+        with self._stream_lock:
+            if self._realtime is None:
+                self._realtime = SyncRealtime(self._ctx, self._limiter, hts_id=self.hts_id,
+                                              settings=self._stream_settings,
+                                              transport=self._async_transport)
+            return self._realtime
+
+    # --- real time ------------------------------------------------------------------------
+    def watch_ticker(self, symbol: str) -> SyncWatch[Ticker]:
+        return self.realtime.watch_ticker(symbol)
+
+    def watch_tickers(self, symbols: Iterable[str]) -> SyncWatch[Ticker]:
+        return self.realtime.watch_tickers(symbols)
+
+    def watch_trades(self, symbol: str) -> SyncWatch[Trade]:
+        return self.realtime.watch_trades(symbol)
+
+    def watch_trades_for_symbols(self, symbols: Iterable[str]) -> SyncWatch[Trade]:
+        return self.realtime.watch_trades_for_symbols(symbols)
+
+    def watch_order_book(self, symbol: str) -> SyncWatch[OrderBook]:
+        return self.realtime.watch_order_book(symbol)
+
+    def watch_orders(self) -> SyncWatch[Order]:
+        return self.realtime.watch_orders()
+
+    def watch_my_trades(self) -> SyncWatch[Trade]:
+        return self.realtime.watch_my_trades()
+
+    def on_ticker(self, symbol: str, callback: Callable[[Ticker], Any]) -> Subscription:
+        return self.realtime.on(self.watch_ticker(symbol), callback)
+
+    def on_trades(self, symbol: str, callback: Callable[[Trade], Any]) -> Subscription:
+        return self.realtime.on(self.watch_trades(symbol), callback)
+
+    def on_order_book(self, symbol: str, callback: Callable[[OrderBook], Any]) -> Subscription:
+        return self.realtime.on(self.watch_order_book(symbol), callback)
+
+    def on_orders(self, callback: Callable[[Order], Any]) -> Subscription:
+        return self.realtime.on(self.watch_orders(), callback)
+
+    def on_my_trades(self, callback: Callable[[Trade], Any]) -> Subscription:
+        return self.realtime.on(self.watch_my_trades(), callback)
+
     def close(self) -> None:
+        if self._realtime is not None:
+            self._realtime.close()
         self._http.close()
 
     def __enter__(self) -> KIS:
@@ -206,17 +282,52 @@ class KIS(_Surface):
 
 
 class AsyncKIS(_Surface):
-    """The asynchronous client: the same methods, awaited."""
+    """The asynchronous client: the same methods, awaited; real-time data as async
+    iterators (``watch_*``)."""
 
     def __init__(self, *args: Any, transport: httpx.AsyncBaseTransport | None = None,
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._http = httpx.AsyncClient(transport=transport, timeout=self._ctx.timeout)
+        self._realtime: Realtime | None = None
 
     def _run(self, flow: Flow) -> Any:
         return run_async(flow, self._http, self._limiter)
 
+    @property
+    def realtime(self) -> Realtime:
+        """The real-time stream, connected on first use."""
+        if self._realtime is None:
+            stream = AsyncStream(self._ctx, self._run, hts_id=self.hts_id,
+                                 settings=self._stream_settings)
+            self._realtime = Realtime(stream, self._run)
+        return self._realtime
+
+    # --- real time ------------------------------------------------------------------------
+    def watch_ticker(self, symbol: str) -> Watch[Ticker]:
+        return self.realtime.watch_ticker(symbol)
+
+    def watch_tickers(self, symbols: Iterable[str]) -> Watch[Ticker]:
+        return self.realtime.watch_tickers(symbols)
+
+    def watch_trades(self, symbol: str) -> Watch[Trade]:
+        return self.realtime.watch_trades(symbol)
+
+    def watch_trades_for_symbols(self, symbols: Iterable[str]) -> Watch[Trade]:
+        return self.realtime.watch_trades_for_symbols(symbols)
+
+    def watch_order_book(self, symbol: str) -> Watch[OrderBook]:
+        return self.realtime.watch_order_book(symbol)
+
+    def watch_orders(self) -> Watch[Order]:
+        return self.realtime.watch_orders()
+
+    def watch_my_trades(self) -> Watch[Trade]:
+        return self.realtime.watch_my_trades()
+
     async def aclose(self) -> None:
+        if self._realtime is not None:
+            await self._realtime.stream.aclose()
         await self._http.aclose()
 
     async def __aenter__(self) -> AsyncKIS:

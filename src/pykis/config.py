@@ -1,6 +1,6 @@
 """Settings of a client: arguments first, then the environment (``KIS_APP_KEY``,
 ``KIS_APP_SECRET``, ``KIS_ACCOUNT_NO``, ``KIS_PAPER``, ``KIS_BASE_URL``, ``KIS_HTS_ID``,
-``KIS_TOKEN_PATH``), then a ``.env`` file; real, paper, or a simulator's URL."""
+``KIS_TOKEN_PATH``, ``KIS_WS_URL``), then a ``.env`` file; real, paper, or a simulator's URL."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def from_environment(env_file: str | os.PathLike[str] | None = ".env",
         "account_no": values["KIS_ACCOUNT_NO"], "is_paper": _flag(values.get("KIS_PAPER")),
     }
     for name, key in (("base_url", "KIS_BASE_URL"), ("hts_id", "KIS_HTS_ID"),
-                      ("token_path", "KIS_TOKEN_PATH")):
+                      ("token_path", "KIS_TOKEN_PATH"), ("ws_url", "KIS_WS_URL")):
         if values.get(key):
             arguments[name] = values[key]
     return arguments

@@ -10,6 +10,11 @@
     │                                 executed it; look it up, never resend blindly
     ├── AuthenticationError           the app key, secret or token was refused
     │   └── TokenExpiredError         the access token expired or was revoked
+    ├── StreamError                   the real-time stream cannot do what was asked
+    │   ├── SubscriptionLimitError    more subscriptions than one session carries; nothing
+    │   │                             was sent
+    │   └── SubscriptionError         KIS refused a subscription (msg_cd OPSP...), e.g.
+    │                                 another connection holds the app key's session
     └── APIError                      KIS answered with rt_cd != "0", or an answer that
         │                             cannot be read
         ├── RateLimitError            EGW00201 / EGW00215 / EGW00133: wait, then retry
@@ -41,6 +46,9 @@ __all__ = [
     "OrderOutcomeUnknownError",
     "RateLimitError",
     "ServerError",
+    "StreamError",
+    "SubscriptionError",
+    "SubscriptionLimitError",
     "TokenExpiredError",
     "UnsupportedError",
 ]
@@ -118,6 +126,22 @@ class AuthenticationError(KISError):
 
 class TokenExpiredError(AuthenticationError):
     """The access token expired or was revoked; a new one must be issued."""
+
+
+class StreamError(KISError):
+    """The real-time stream cannot do what was asked."""
+
+
+class SubscriptionLimitError(StreamError):
+    """A subscription past the cap of one session; nothing was sent to KIS."""
+
+    def __init__(self, message: str, *, limit: int) -> None:
+        super().__init__(message)
+        self.limit = limit
+
+
+class SubscriptionError(StreamError):
+    """KIS refused a subscription; ``msg_cd``/``msg1`` say why."""
 
 
 class APIError(KISError):

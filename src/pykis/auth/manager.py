@@ -1,6 +1,7 @@
 """AuthManager: the access token of one app key in one environment, shared and reused.
 
-KIS: 접근토큰발급(P) [인증-001] /oauth2/tokenP, 접근토큰폐기(P) [인증-002] /oauth2/revokeP.
+KIS: 접근토큰발급(P) [인증-001] /oauth2/tokenP, 접근토큰폐기(P) [인증-002] /oauth2/revokeP,
+실시간 (웹소켓) 접속키 발급 [실시간-000] /oauth2/Approval.
 Rules it keeps: a token lives 24 hours and KIS hands back the same one for 6 hours; one
 issuance call per minute per app key (EGW00133 otherwise), each sending the account
 holder a KakaoTalk notice, so PyKIS issues only when it must: on first use, ahead of
@@ -27,6 +28,7 @@ from pykis.constants import Endpoint
 __all__ = ["AuthManager"]
 
 ISSUE_ATTEMPTS = 5  # EGW00133 answers in a row before giving up
+APPROVAL_LIFETIME = 86_400.0  # an approval key is good for 24 hours
 
 
 class AuthManager:
@@ -50,6 +52,7 @@ class AuthManager:
         self._timeout = timeout or httpx.Timeout(10.0)
         self._clock = clock
         self._token: Token | None = None
+        self._approval: Token | None = None
 
     def __repr__(self) -> str:
         return f"AuthManager(store={type(self.store).__name__}, token={self._token!r})"
@@ -84,6 +87,28 @@ class AuthManager:
         if self._token is not None and self._token.value == value:
             self._token = None
         yield Blocking(lambda: self.store.invalidate(self._key, value))
+
+    def approval_key(self) -> Flow[str]:
+        """The WebSocket approval key: issued on first use, then reused until an hour
+        before its 24 hours are up (or until ``forget_approval``)."""
+        held = self._approval
+        if held is not None and held.fresh(self._clock(), 3600.0):
+            return held.value
+        request = self._request(Endpoint.APPROVAL, {"grant_type": "client_credentials",
+                                                    "appkey": self._app_key,
+                                                    "secretkey": self._app_secret})
+        answer = yield from self._send(request)
+        value = answer.body.get("approval_key")
+        if answer.status != 200 or not isinstance(value, str) or not value:
+            self._raise(answer)
+        now = self._clock()
+        self._approval = Token(value, now + APPROVAL_LIFETIME, now)
+        return value
+
+    def forget_approval(self, value: str) -> None:
+        """KIS refused ``value`` (OPSP0011): the next ``approval_key()`` issues another."""
+        if self._approval is not None and self._approval.value == value:
+            self._approval = None
 
     def revoke(self) -> Flow[None]:
         """Revoke the current token at KIS and forget it."""

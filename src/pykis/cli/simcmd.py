@@ -33,6 +33,7 @@ def serve(host: str, port: int, seed: int, always_open: bool, start: str,
         c = sim.credentials_of(account)
         print(f"\n[{c.env.value}] account {c.account_no}  HTS ID {c.hts_id}\n"
               f"  app key    {c.app_key}\n  app secret {c.app_secret}", flush=True)
-    console.print("\nThese are simulator credentials, not KIS ones. Ctrl-C stops the server.")
+    console.print(f"\nReal-time (KIS WebSocket): ws://{host}:{port}/tryitout")
+    console.print("These are simulator credentials, not KIS ones. Ctrl-C stops the server.")
     uvicorn.run(create_app(sim), host=host, port=port, log_level="warning",
-                access_log=False, lifespan="off")
+                access_log=False, lifespan="off", ws="websockets-sansio", ws_ping_interval=None)

@@ -1,7 +1,7 @@
 """The simulator as an ASGI application, served by uvicorn.
 
-Every HTTP request, whatever its method or path, goes to ``Simulator.handle``, so even
-odd requests get KIS-shaped JSON. The only network-specific parts are the injected
+WebSocket connections go to ``pykis.sim.asgi_ws``. Every HTTP request, whatever its
+method or path, goes to ``Simulator.handle``, so even odd requests get KIS-shaped JSON. The only network-specific parts are the injected
 faults: a delayed answer sleeps without blocking other connections, and a dropped answer
 starts a response and stops mid-body, so the server closes the connection: what a
 client sees when KIS's connection breaks after it took the order.
@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from pykis.sim.asgi_ws import serve_websocket
 from pykis.sim.wire.protocol import SimRequest
 
 if TYPE_CHECKING:
@@ -36,7 +37,10 @@ async def _drop(send: Send) -> None:
 
 def create_app(sim: Simulator):
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":  # lifespan and websockets are not served (yet)
+        if scope["type"] == "websocket":
+            await serve_websocket(sim, scope, receive, send)
+            return
+        if scope["type"] != "http":  # lifespan events: nothing to set up
             return
         request = Request(scope, receive)
         answer = sim.handle(SimRequest(

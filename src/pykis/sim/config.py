@@ -76,3 +76,7 @@ class SimConfig:
     calendar: TradingCalendar | None = None
     extra_listings: int = 0  # synthetic stocks (900000...) beside the real listings
     costs: TradingCosts = field(default_factory=TradingCosts)
+    # Real-time: how often a session gets new market frames and a PINGPONG heartbeat.
+    # KIS's heartbeat interval is not documented (one report says about 110 s).
+    ws_pump_interval: float = 0.05
+    ws_heartbeat: float = 20.0  # what a 2025 log of the paper server shows

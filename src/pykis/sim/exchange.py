@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pykis.market import PriceLimits, Session, Side, TradingCosts, is_on_grid
@@ -59,9 +60,17 @@ class OrderRequest:
     exchange: str = "KRX"
 
 
+Listener = Callable[[str, Order, Fill | None], None]
+
+
 class Exchange:
+    """``listeners`` hear what KIS notifies in real time: "accepted" (a new order or an
+    amendment), "cancelled" (a cancellation's record), "expired" (an IOC/FOK remainder
+    cancelled by the exchange) and "filled" (with the fill)."""
+
     def __init__(self, market: MarketState, costs: TradingCosts) -> None:
         self.market, self.costs = market, costs
+        self.listeners: list[Listener] = []
         self._next_order = 1001
         self._next_fill = 1
 
@@ -116,6 +125,7 @@ class Exchange:
             original=source.number,
         )
         account.orders[record.number] = record
+        self._emit("cancelled", record, None)
         return record
 
     def sync(self, accounts: list[Account], now: dt.datetime) -> None:
@@ -211,10 +221,12 @@ class Exchange:
         account.orders[order.number] = order
         account.working[order.number] = order
         order.seen = quote.index
+        self._emit("accepted", order, None)
         if quote.session is Session.REGULAR and quote.index >= 0:
             self._arrive(order, kind, quote)
         if order.is_open and (kind.ioc or kind.fok):
             order.cancelled += order.remaining
+            self._emit("expired", order, None)
         return order
 
     def _arrive(self, order: Order, kind: OrderType, quote: Quote) -> None:
@@ -265,6 +277,7 @@ class Exchange:
             amount = value - costs.total
         settle = self.market.calendar.add_trading_days(order.day, 2)
         account.book(CashMovement(order.day, settle, amount))
+        self._emit("filled", order, order.fills[-1])
 
     # --- helpers ---------------------------------------------------------------------
     def _reservation(self, order: Order, limits: PriceLimits, qty: int) -> int:
@@ -277,6 +290,10 @@ class Exchange:
     @staticmethod
     def _refusal(account: Account, reason: Reason) -> SimError:
         return SimError(account.profile.rejections[reason])
+
+    def _emit(self, event: str, order: Order, fill: Fill | None) -> None:
+        for listener in list(self.listeners):
+            listener(event, order, fill)
 
     def _take_number(self) -> int:
         number = self._next_order

@@ -59,6 +59,7 @@ class IntradayPath:
         self._cum_value = np.cumsum(self.prices * self.volumes)
         self._highs = np.maximum.accumulate(self.prices)
         self._lows = np.minimum.accumulate(self.prices)
+        self._flow: tuple[np.ndarray, ...] | None = None  # built on the first flow()
 
     @classmethod
     def bridged(cls, inst: Instrument, bar: DailyBar, seed: int, open_ts: float,
@@ -90,6 +91,37 @@ class IntradayPath:
         return (int(self.prices[0]), int(self._highs[index]), int(self._lows[index]),
                 int(self.prices[index]), int(self._cum_volume[index]),
                 int(self._cum_value[index]))
+
+    def buyer_initiated(self, index: int) -> bool:
+        """Whether trade ``index`` took the ask, by the tick rule: a trade above the
+        previous price was a buy, below it a sell, at the same price like the one before."""
+        return bool(self._flows()[0][index])
+
+    def flow(self, index: int) -> tuple[int, int, int, int, float, float]:
+        """Up to ``index``: (seller-initiated trades, buyer-initiated trades, their volumes,
+        time of the high, time of the low)."""
+        _, sells, buys, sold, bought, high_at, low_at = self._flows()
+        return (int(sells[index]), int(buys[index]), int(sold[index]), int(bought[index]),
+                float(self.times[high_at[index]]), float(self.times[low_at[index]]))
+
+    def _flows(self) -> tuple[np.ndarray, ...]:
+        if self._flow is None:
+            prices, positions = self.prices, np.arange(len(self.prices))
+            ticks = np.zeros(len(prices), dtype=np.int64)
+            ticks[1:] = np.sign(prices[1:] - prices[:-1])
+            ticks[0] = 1  # the opening trade counts as a buy
+            last_move = np.maximum.accumulate(np.where(ticks != 0, positions, 0))
+            up = ticks[last_move] > 0
+            new_high = np.ones(len(prices), dtype=bool)
+            new_high[1:] = prices[1:] > self._highs[:-1]
+            new_low = np.ones(len(prices), dtype=bool)
+            new_low[1:] = prices[1:] < self._lows[:-1]
+            self._flow = (up, np.cumsum(~up), np.cumsum(up),
+                          np.cumsum(np.where(up, 0, self.volumes)),
+                          np.cumsum(np.where(up, self.volumes, 0)),
+                          np.maximum.accumulate(np.where(new_high, positions, 0)),
+                          np.maximum.accumulate(np.where(new_low, positions, 0)))
+        return self._flow
 
     def realized_bar(self, base: int) -> DailyBar:
         o, h, low, c, v, value = self.summary(len(self) - 1)

@@ -61,7 +61,7 @@ class Quote:
     limits: PriceLimits
     prev_volume: int
     last_ts: float | None
-    uptick: bool  # last trade at or above the one before it: it hit the ask
+    uptick: bool  # the last trade took the ask (tick rule, IntradayPath.buyer_initiated)
     index: int  # of the last trade in the day's path; -1 before the first
 
     @property
@@ -157,19 +157,22 @@ class MarketState:
     # --- quotes ---------------------------------------------------------------------
     def quote(self, code: str, moment: dt.datetime) -> Quote:
         day = self.market_day(moment)
+        index = self.path(code, day).index_at(moment.timestamp())
+        return self.quote_at(code, day, index, self.session(moment))
+
+    def quote_at(self, code: str, day: dt.date, index: int, session: Session) -> Quote:
+        """The quote right after trade ``index`` of ``day`` (-1: before the first)."""
         inst, history = self.universe[code], self.history(code)
         bar = history.bar(day)
         previous = self.calendar.previous_trading_day(day)
         prev_volume = history.bar(previous).volume if previous >= FIRST_DAY else 0
         limits = price_limits(bar.base, inst.kind)
         path = self.path(code, day)
-        index = path.index_at(moment.timestamp())
-        session = self.session(moment)
         if index < 0:
             return Quote(inst, day, session, bar.base, 0, 0, 0, bar.base, 0, 0, limits,
                          prev_volume, None, True, -1)
         open_, high, low, last, volume, value = path.summary(index)
-        uptick = index == 0 or last >= path.trade(index - 1).price
+        uptick = path.buyer_initiated(index)
         return Quote(inst, day, session, bar.base, open_, high, low, last, volume, value, limits,
                      prev_volume, path.trade(index).ts, uptick, index)
 

@@ -36,6 +36,7 @@ class SimServer:
         config = uvicorn.Config(
             create_app(self.sim), host=host, port=port, log_level=log_level,
             lifespan="off", access_log=False, http="httptools",
+            ws="websockets-sansio", ws_ping_interval=None,  # KIS heartbeats with PINGPONG texts
         )
         self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None

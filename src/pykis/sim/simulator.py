@@ -28,6 +28,7 @@ from pykis.sim.exchange import Exchange
 from pykis.sim.faults import FaultKind, FaultPlan, FaultRule
 from pykis.sim.market import AlwaysOpenCalendar, MarketState
 from pykis.sim.ratelimit import RateLimiter
+from pykis.sim.realtime import RealtimeHub
 from pykis.sim.universe import build_universe
 from pykis.sim.wire import control, oauth
 from pykis.sim.wire.protocol import Call, SimRequest, SimResponse, json_response, render
@@ -54,6 +55,7 @@ class Simulator:
         self.clock = SimClock(self.config.start, frozen=self.config.frozen)
         self.rate_limits = dict(self.config.rate_limits)
         self.limiter = RateLimiter(self.config.rate_window)
+        self.realtime = RealtimeHub(self)
         self.reset()
 
     # --- state -------------------------------------------------------------------------
@@ -73,9 +75,11 @@ class Simulator:
             self.market = MarketState(build_universe(seed, self.config.extra_listings), seed,
                                       calendar)
             self.exchange = Exchange(self.market, self.costs)
+            self.exchange.listeners.append(self.realtime.on_order_event)
             secret = hashlib.sha256(f"pykis-sim:{seed}".encode()).digest()
             self.auth = TokenAuthority(secret, self.config.token_rules)
             self.faults = FaultPlan(seed)
+            self.realtime.reset()
             self.limiter.reset()
             self.accounts: list[Account] = []
             for spec in self.config.accounts:

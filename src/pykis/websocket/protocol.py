@@ -125,6 +125,18 @@ class TradeEvent(Event):
         return float(self["PRDY_CTRT"] or 0)
 
     @property
+    def open(self) -> int:
+        return self._int("STCK_OPRC")
+
+    @property
+    def high(self) -> int:
+        return self._int("STCK_HGPR")
+
+    @property
+    def low(self) -> int:
+        return self._int("STCK_LWPR")
+
+    @property
     def cumulative_volume(self) -> int:
         return self._int("ACML_VOL")
 

@@ -22,6 +22,10 @@ Plain JSON in and out (this is PyKIS's own API, not KIS's); errors are
     GET    /_sim/accounts                 accounts with cash and positions
     POST   /_sim/accounts                 {"env", "cash"?, "positions"?, ...}: a new account
     GET    /_sim/ledger                   every order and fill (?account=NUMBER to filter)
+    GET    /_sim/ws                       real-time sessions and network faults
+    POST   /_sim/ws/drop                  close every real-time session now
+    POST   /_sim/ws/faults                {"drop_every"? s (null: never), "stall"? s,
+                                          "extra_fields"? n}
 """
 
 from __future__ import annotations
@@ -87,11 +91,14 @@ def _route(sim: Simulator, method: str, parts: list[str], body: dict, query: dic
         ("GET", "accounts"): lambda: [_account(sim, a) for a in sim.accounts],
         ("POST", "accounts"): lambda: _add_account(sim, body),
         ("GET", "ledger"): lambda: _ledger(sim, query.get("account")),
+        ("GET", "ws"): lambda: _ws(sim),
     }
     if key in simple and len(parts) == 1:
         return simple[key]()
     if parts[:1] == ["market"]:
         return _market(sim, method, parts[1:], body)
+    if method == "POST" and parts[:1] == ["ws"] and len(parts) == 2:
+        return _ws_action(sim, parts[1], body)
     if method == "POST" and parts[:1] == ["tokens"] and len(parts) == 2:
         return _tokens(sim, parts[1], body)
     raise ControlError(f"no control endpoint {method} /_sim/{'/'.join(parts)}", 404)
@@ -114,6 +121,7 @@ def _set_clock(sim: Simulator, body: dict) -> dict[str, Any]:
         sim.clock.set(sim.clock.now(), frozen=bool(body["frozen"]))
     if "advance" in body:
         sim.clock.advance(float(body["advance"]))
+    sim.realtime.wake()  # sessions stream the trades up to the new time now
     return _clock(sim)
 
 
@@ -138,6 +146,7 @@ def _market(sim: Simulator, method: str, parts: list[str], body: dict) -> Any:
             raise ControlError(f"prices move only while the market trades (now: {quote.session})")
         sim.market.move_price(code, now, price)
         sim.exchange.sync(sim.accounts, now)
+        sim.realtime.wake()
         return _quote(sim, code, now)
     raise ControlError(f"no control endpoint {method} /_sim/market/{'/'.join(parts)}", 404)
 
@@ -149,6 +158,44 @@ def _quote(sim: Simulator, code: str, now: dt.datetime) -> dict[str, Any]:
             "high": q.high, "low": q.low, "volume": q.volume,
             "lower_limit": q.limits.lower, "upper_limit": q.limits.upper,
             "day": q.day.isoformat(), "session": str(q.session)}
+
+
+# --- real-time sessions ----------------------------------------------------------------------
+def _ws(sim: Simulator) -> dict[str, Any]:
+    hub = sim.realtime
+    sessions = [{"id": s.id, "app_key": s.account.app_key if s.account else None,
+                 "registrations": [list(key) for key in s.registrations],
+                 "heartbeats_answered": s.heartbeats_answered}
+                for s in hub.sessions.values()]
+    return {"sessions": sessions, "faults": hub.faults.as_dict()}
+
+
+def _ws_action(sim: Simulator, action: str, body: dict) -> dict[str, Any]:
+    hub = sim.realtime
+    if action == "drop":
+        hub.drop_all()
+    elif action == "faults":
+        if "drop_every" in body:
+            every = body["drop_every"]
+            if every is not None and (not isinstance(every, (int, float)) or every <= 0):
+                raise ControlError("drop_every is a number of seconds above 0, or null")
+            hub.faults.drop_every = every
+        if "stall" in body:
+            hub.stall(_seconds(body["stall"], "stall"))
+        if "extra_fields" in body:
+            extra = body["extra_fields"]
+            if not isinstance(extra, int) or not 0 <= extra <= 100:
+                raise ControlError("extra_fields is a whole number from 0 to 100")
+            hub.faults.extra_fields = extra
+    else:
+        raise ControlError(f"no real-time action {action!r}", 404)
+    return _ws(sim)
+
+
+def _seconds(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ControlError(f"{name} is a number of seconds, 0 or more")
+    return float(value)
 
 
 # --- faults, tokens, limits, stats ---------------------------------------------------------------

@@ -1,0 +1,184 @@
+"""The account's orders and fills as execution notices and REST snapshots tell them,
+without I/O: notices and snapshots in, order updates and fills out, each fill once.
+
+KIS numbers nothing in a fill notice but the order, and a notice missed while the
+socket was down is gone. So the book keeps, per order, what it has *delivered* (shares
+and their value) and treats KIS's own ledger (today's orders, ``fetch_orders``) as the
+truth: a snapshot that shows more filled than was delivered produces one fill for the
+difference, at its average price. While recovering, notices are checked the same way
+(``apply_fill_verified``), so a fill counted by a snapshot is never delivered again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pykis.api.orders import ORDER_TYPES
+from pykis.models import Order, Trade
+from pykis.models.base import millis
+from pykis.websocket.protocol import NoticeEvent
+
+__all__ = ["NoticeBook", "Update"]
+
+_TYPE_NAMES = {code: kind for (kind, _), code in ORDER_TYPES.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Update:
+    """What changed: an order's new state, and the fill that changed it (if one did)."""
+
+    order: Order
+    trade: Trade | None = None
+
+
+@dataclass
+class _Delivered:
+    shares: int = 0
+    value: int = 0
+    fills: int = 0
+
+
+class NoticeBook:
+    def __init__(self, now: Callable[[], dt.datetime]) -> None:
+        self._now = now  # KST, the client's clock
+        self.day = now().date()
+        self.orders: dict[str, Order] = {}
+        self.delivered: dict[str, _Delivered] = {}
+
+    def _roll(self) -> None:
+        """Order numbers start again each day: forget yesterday's."""
+        day = self._now().date()
+        if day != self.day:
+            self.day, self.orders, self.delivered = day, {}, {}
+
+    # --- snapshots (KIS's ledger) ----------------------------------------------------------
+    def baseline(self, orders: list[Order]) -> None:
+        """Today's orders before watching begins: known, not delivered."""
+        self._roll()
+        for order in orders:
+            self.orders[order.id] = order
+            self.delivered[order.id] = _Delivered(order.filled, order.cost)
+
+    def apply_snapshot(self, orders: list[Order]) -> list[Update]:
+        """Today's orders from KIS: what changed since the last look, fills included."""
+        self._roll()
+        updates = []
+        for order in orders:
+            known = self.orders.get(order.id)
+            trade = self._catch_up(order, order.filled, order.cost, None)
+            if trade is not None or known is None or _changed(known, order):
+                self.orders[order.id] = order
+                updates.append(Update(order, trade))
+        return updates
+
+    def apply_fill_verified(self, event: NoticeEvent, ledger: Order) -> list[Update]:
+        """A fill notice read while recovering, with its order as KIS's ledger shows it
+        now (looked up after the notice arrived, so it includes this fill)."""
+        self._roll()
+        trade = self._catch_up(ledger, ledger.filled, ledger.cost, event)
+        if trade is None and not _changed(self.orders.get(ledger.id), ledger):
+            return []
+        self.orders[ledger.id] = ledger
+        return [Update(ledger, trade)]
+
+    def _catch_up(self, order: Order, filled: int, cost: int, event: NoticeEvent | None
+                  ) -> Trade | None:
+        done = self.delivered.setdefault(order.id, _Delivered())
+        shares, value = filled - done.shares, cost - done.value
+        if shares <= 0:
+            return None
+        source = "notice" if event is not None else "snapshot"
+        moment = event.time if event is not None else self._now()
+        price = round(value / shares) if value > 0 else (order.average or order.price or 0)
+        return self._deliver(order, done, shares, price, moment, source,
+                             event.info if event is not None else dict(order.info))
+
+    # --- live notices ------------------------------------------------------------------------
+    def apply_notice(self, event: NoticeEvent) -> list[Update]:
+        """A notice read while the stream is healthy."""
+        self._roll()
+        kind = event.kind
+        if kind == "filled":
+            return self._fill(event)
+        if kind in ("cancelled", "amended") and event.original_id:
+            return self._moved(event, kind)
+        order = self.orders.get(event.order_id)
+        if kind == "accepted" and order is None:
+            order = self._new_order(event)
+        elif order is None:
+            return []
+        elif kind == "rejected":
+            order = order.model_copy(update={"status": "rejected", "remaining": 0})
+        elif kind == "expired":
+            order = order.model_copy(update={"status": "canceled", "remaining": 0})
+        else:
+            return []  # a repeated acceptance
+        self.orders[order.id] = order
+        return [Update(order)]
+
+    def _fill(self, event: NoticeEvent) -> list[Update]:
+        order = self.orders.get(event.order_id) or self._new_order(event)
+        done = self.delivered.setdefault(order.id, _Delivered())
+        # A fill past the order's size would be one already counted by a snapshot.
+        shares = min(event.quantity, order.amount - done.shares)
+        if shares <= 0:
+            return []
+        trade = self._deliver(order, done, shares, event.price, event.time, "notice",
+                              event.info)
+        return [Update(self.orders[order.id], trade)]
+
+    def _moved(self, event: NoticeEvent, kind: str) -> list[Update]:
+        """An amendment or a cancellation took shares off its original order."""
+        updates = []
+        original = self.orders.get(event.original_id or "")
+        if original is not None and original.status == "open":
+            left = max(0, original.remaining - event.quantity)
+            status = "open" if left else "canceled"
+            original = original.model_copy(update={"remaining": left, "status": status})
+            self.orders[original.id] = original
+            updates.append(Update(original))
+        if kind == "amended" and event.order_id not in self.orders:
+            order = self._new_order(event)
+            self.orders[order.id] = order
+            updates.append(Update(order))
+        return updates
+
+    # --- helpers ------------------------------------------------------------------------------
+    def _deliver(self, order: Order, done: _Delivered, shares: int, price: int,
+                 moment: dt.datetime, source: str, info: dict) -> Trade:
+        done.shares += shares
+        done.value += shares * price
+        done.fills += 1
+        filled = max(order.filled, done.shares)
+        cost = max(order.cost, done.value)
+        remaining = max(0, order.amount - filled) if order.status == "open" else 0
+        status = "closed" if filled >= order.amount else order.status
+        self.orders[order.id] = order.model_copy(update={
+            "filled": filled, "cost": cost, "average": round(cost / filled),
+            "remaining": remaining, "status": status})
+        return Trade.model_construct(
+            symbol=order.symbol, timestamp=millis(moment), datetime=moment, price=price,
+            amount=shares, cost=shares * price, side=order.side,
+            id=f"{order.id}-{done.fills}", order_id=order.id,
+            info={**info, "source": source})
+
+    def _new_order(self, event: NoticeEvent) -> Order:
+        moment = event.time
+        dvsn = event["ODER_KIND"]
+        order = Order(
+            id=event.order_id, org_no=event["BRNC_NO"], symbol=event.symbol, side=event.side,
+            type=_TYPE_NAMES.get(dvsn, dvsn), status="open",
+            price=int(event["ODER_PRC"] or 0) or None, amount=event.order_quantity,
+            remaining=event.order_quantity, timestamp=millis(moment), datetime=moment,
+            original_id=event.original_id, info=event.info)
+        self.orders[order.id] = order
+        return order
+
+
+def _changed(known: Order | None, order: Order) -> bool:
+    if known is None:
+        return True
+    return (known.status, known.filled, known.remaining) != (order.status, order.filled,
+                                                             order.remaining)

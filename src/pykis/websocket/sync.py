@@ -1,0 +1,194 @@
+"""The real-time stream for ``KIS``: the one async implementation, run on a background
+thread with its own event loop.
+
+    for trade in kis.watch_trades("005930"):      # a blocking iterator
+        ...
+    kis.on_trades("005930", print)                  # or a callback
+
+Callbacks run one at a time, in order, on one worker thread, so a slow callback never
+stalls the connection (PINGPONG answers, other symbols).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable, Coroutine, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, Generic, TypeVar
+
+import httpx
+
+from pykis import exceptions as ex
+from pykis.api.call import Context
+from pykis.models import Order, OrderBook, Ticker, Trade
+from pykis.utils.http import run_async
+from pykis.utils.ratelimit import RateLimiter
+from pykis.websocket.stream import AsyncStream, StreamSettings
+from pykis.websocket.watch import Realtime, Watch
+
+__all__ = ["Subscription", "SyncRealtime", "SyncWatch"]
+
+log = logging.getLogger("pykis.websocket")
+T = TypeVar("T")
+
+
+class SyncRealtime:
+    def __init__(self, ctx: Context, limiter: RateLimiter, *, hts_id: str | None,
+                 settings: StreamSettings,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True,
+                                        name="pykis-realtime")
+        self._thread.start()
+        self._callbacks = ThreadPoolExecutor(1, thread_name_prefix="pykis-callbacks")
+        self._closed = False
+
+        async def build() -> Realtime:
+            self._http = httpx.AsyncClient(transport=transport, timeout=ctx.timeout)
+            rest = lambda flow: run_async(flow, self._http, limiter)  # noqa: E731
+            return Realtime(AsyncStream(ctx, rest, hts_id=hts_id, settings=settings), rest)
+
+        self.realtime: Realtime = self._call(build())
+
+    @property
+    def stream(self) -> AsyncStream:
+        return self.realtime.stream
+
+    def _call(self, coroutine: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
+        if self._closed:
+            coroutine.close()
+            raise ex.StreamError("the stream is closed")
+        future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+        try:
+            return future.result(timeout)
+        except BaseException:
+            if (future.cancel() or not future.done() or future.cancelled()
+                    or future.exception() is not None):
+                raise
+            return future.result()  # it finished as we gave up: keep what it read
+
+    def _watch(self, make: Callable[[], Watch[T]]) -> SyncWatch[T]:
+        async def created() -> Watch[T]:
+            return make()
+        return SyncWatch(self, self._call(created()))
+
+    # --- iterators -----------------------------------------------------------------------------
+    def watch_ticker(self, symbol: str) -> SyncWatch[Ticker]:
+        return self._watch(lambda: self.realtime.watch_ticker(symbol))
+
+    def watch_tickers(self, symbols: Iterable[str]) -> SyncWatch[Ticker]:
+        symbols = list(symbols)
+        return self._watch(lambda: self.realtime.watch_tickers(symbols))
+
+    def watch_trades(self, symbol: str) -> SyncWatch[Trade]:
+        return self._watch(lambda: self.realtime.watch_trades(symbol))
+
+    def watch_trades_for_symbols(self, symbols: Iterable[str]) -> SyncWatch[Trade]:
+        symbols = list(symbols)
+        return self._watch(lambda: self.realtime.watch_trades_for_symbols(symbols))
+
+    def watch_order_book(self, symbol: str) -> SyncWatch[OrderBook]:
+        return self._watch(lambda: self.realtime.watch_order_book(symbol))
+
+    def watch_orders(self) -> SyncWatch[Order]:
+        return self._watch(self.realtime.watch_orders)
+
+    def watch_my_trades(self) -> SyncWatch[Trade]:
+        return self._watch(self.realtime.watch_my_trades)
+
+    # --- callbacks -------------------------------------------------------------------------------
+    def on(self, watch: SyncWatch[T], callback: Callable[[T], Any],
+           timeout: float | None = 30.0) -> Subscription:
+        """Call ``callback`` with every item of ``watch`` once KIS confirmed it (a refusal
+        raises here; so does no confirmation within ``timeout`` seconds)."""
+        try:
+            self._call(watch.watch._start(), timeout)
+        except BaseException:
+            watch.close()
+            raise
+        loop = self._loop
+
+        async def pump() -> None:
+            async for item in watch.watch:
+                try:
+                    await loop.run_in_executor(self._callbacks, callback, item)
+                except Exception:
+                    log.exception("a real-time callback failed on %r", item)
+
+        return Subscription(watch, asyncio.run_coroutine_threadsafe(pump(), loop))
+
+    # --- closing ------------------------------------------------------------------------------------
+    def close(self) -> None:
+        if self._closed:
+            return
+        try:
+            self._call(self._shutdown(), timeout=10)
+        finally:
+            self._closed = True
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=10)
+            self._callbacks.shutdown(wait=False)
+
+    async def _shutdown(self) -> None:
+        await self.stream.aclose()
+        await self._http.aclose()
+
+
+class SyncWatch(Generic[T]):
+    """A blocking iterator over a ``Watch``; ``close()`` (or ``with``) releases it."""
+
+    def __init__(self, owner: SyncRealtime, watch: Watch[T]) -> None:
+        self._owner, self.watch = owner, watch
+
+    @property
+    def dropped(self) -> int:
+        return self.watch.dropped
+
+    def __iter__(self) -> SyncWatch[T]:
+        return self
+
+    def __next__(self) -> T:
+        try:
+            return self._owner._call(self.watch.__anext__())
+        except StopAsyncIteration:
+            raise StopIteration from None
+
+    def next(self, timeout: float | None = None) -> T:
+        """The next item; ``TimeoutError`` if none comes within ``timeout`` seconds."""
+        try:
+            return self._owner._call(self.watch.__anext__(), timeout)
+        except StopAsyncIteration:
+            raise StopIteration from None
+
+    def close(self) -> None:
+        if not self._owner._closed:
+            self._owner._call(self.watch.aclose())
+
+    def __enter__(self) -> SyncWatch[T]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class Subscription:
+    """A callback registered with ``KIS.on_*``; ``close()`` stops it."""
+
+    def __init__(self, watch: SyncWatch[Any], task: Future[None]) -> None:
+        self._watch, self._task = watch, task
+
+    @property
+    def running(self) -> bool:
+        return not self._task.done()
+
+    def exception(self) -> BaseException | None:
+        """Why it stopped (a refused subscription, a closed stream), if it did."""
+        if not self._task.done() or self._task.cancelled():
+            return None
+        return self._task.exception()
+
+    def close(self) -> None:
+        self._watch.close()
+        self._task.cancel()

@@ -1,0 +1,226 @@
+"""CCXT Pro-style watchers: async iterators of tickers, trades, order books, orders and
+the account's fills, over one ``AsyncStream``.
+
+    async with kis.watch_trades("005930") as trades:
+        async for trade in trades:
+            print(trade.price, trade.amount)
+
+A watcher registers its subscriptions when it is created (so the subscription cap is
+checked at once), waits for KIS's answer on its first ``__anext__`` (a refusal raises
+``SubscriptionError`` there), and releases them on ``aclose`` or at the end of an
+``async with``. Market items a slow reader falls behind by are kept up to
+``StreamSettings.queue_size`` (then the oldest go, counted in ``dropped``); tickers and
+order books keep only the newest per symbol, since an older one is of no use; orders
+and fills are never dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict, deque
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, Generic, TypeVar
+
+from pykis import exceptions as ex
+from pykis.api import quotes, validate
+from pykis.api.flow import Flow
+from pykis.models import Order, OrderBook, Ticker, Trade
+from pykis.models.base import millis
+from pykis.websocket.notices import Update
+from pykis.websocket.protocol import BookEvent, TradeEvent
+from pykis.websocket.stream import AsyncStream, Key
+
+__all__ = ["Realtime", "Watch"]
+
+T = TypeVar("T")
+TRADES, BOOKS = "H0STCNT0", "H0STASP0"
+
+
+class _Queue:
+    """What a watcher has not read yet; ``push`` comes from the stream's reader."""
+
+    def __init__(self, maxsize: int | None, conflate: bool) -> None:
+        self._items: deque[Any] = deque()
+        self._latest: OrderedDict[Any, Any] = OrderedDict()  # conflated: key -> newest
+        self._maxsize, self._conflate = maxsize, conflate
+        self._waiter: asyncio.Future[None] | None = None
+        self.dropped = 0
+
+    def push(self, item: Any) -> None:
+        if self._conflate and isinstance(item, (TradeEvent, BookEvent)):
+            self._latest[item.values[0]] = item
+        else:
+            if self._maxsize is not None and len(self._items) >= self._maxsize:
+                self._items.popleft()
+                self.dropped += 1
+            self._items.append(item)
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    async def get(self) -> Any:
+        while not self._items and not self._latest:
+            self._waiter = asyncio.get_running_loop().create_future()
+            await self._waiter
+        if self._items:
+            return self._items.popleft()
+        return self._latest.popitem(last=False)[1]
+
+
+class Watch(Generic[T]):
+    """An async iterator of one kind of real-time item."""
+
+    def __init__(self, stream: AsyncStream, keys: list[Key], convert: Callable[[Any], T | None],
+                 *, conflate: bool = False, bounded: bool = True,
+                 prime: Callable[[], Awaitable[list[T]]] | None = None) -> None:
+        self._stream, self._keys, self._convert, self._prime = stream, keys, convert, prime
+        self._queue = _Queue(stream.settings.queue_size if bounded else None, conflate)
+        self._registrations = stream.reserve(keys, self._queue)
+        self._primed: deque[T] | None = None
+        self._closed = False
+
+    @property
+    def dropped(self) -> int:
+        """Items dropped because this watcher fell too far behind."""
+        return self._queue.dropped
+
+    def __aiter__(self) -> Watch[T]:
+        return self
+
+    async def __anext__(self) -> T:
+        if self._closed:
+            raise StopAsyncIteration
+        if self._primed is None:
+            await self._start()
+        if self._primed:
+            return self._primed.popleft()
+        while True:
+            item = await self._queue.get()
+            if isinstance(item, ex.KISError):
+                await self.aclose()
+                if type(item) is ex.StreamError:  # the stream was closed: the end
+                    raise StopAsyncIteration
+                raise item
+            value = self._convert(item)
+            if value is not None:
+                return value
+
+    async def _start(self) -> None:
+        try:
+            for registration in self._registrations:
+                await registration.ready  # KIS's answer: a refusal raises here
+            self._primed = deque(await self._prime() if self._prime else [])
+        except Exception:  # refused, or the snapshot failed (not a cancelled wait)
+            await self.aclose()
+            raise
+
+    async def aclose(self) -> None:
+        if not self._closed:
+            self._closed = True
+            await self._stream.release(self._keys, self._queue)
+
+    async def __aenter__(self) -> Watch[T]:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+class Realtime:
+    """The watchers of one client, over its stream."""
+
+    def __init__(self, stream: AsyncStream, rest: Callable[[Flow[Any]], Awaitable[Any]]) -> None:
+        self.stream, self._rest = stream, rest
+
+    def watch_ticker(self, symbol: str) -> Watch[Ticker]:
+        """The symbol's ticker, now (from REST) and after every trade."""
+        return self.watch_tickers([symbol])
+
+    def watch_tickers(self, symbols: Iterable[str]) -> Watch[Ticker]:
+        codes = _symbols(symbols)
+        state: dict[str, Ticker] = {}
+
+        async def prime() -> list[Ticker]:
+            for code in codes:
+                state[code] = await self._rest(quotes.fetch_ticker(self.stream._ctx, code))
+            return [state[code] for code in codes]
+
+        return Watch(self.stream, [(TRADES, c) for c in codes],
+                     lambda event: _ticker(state, event), conflate=True, prime=prime)
+
+    def watch_trades(self, symbol: str) -> Watch[Trade]:
+        """Every trade of the symbol on KRX."""
+        return self.watch_trades_for_symbols([symbol])
+
+    def watch_trades_for_symbols(self, symbols: Iterable[str]) -> Watch[Trade]:
+        return Watch(self.stream, [(TRADES, c) for c in _symbols(symbols)], _trade)
+
+    def watch_order_book(self, symbol: str) -> Watch[OrderBook]:
+        """The symbol's ten best levels a side, after every change."""
+        return Watch(self.stream, [(BOOKS, c) for c in _symbols([symbol])], _book,
+                     conflate=True)
+
+    def watch_orders(self) -> Watch[Order]:
+        """The account's orders, each time one changes (accepted, filled, amended,
+        cancelled, refused), from KIS's execution notices."""
+        return Watch(self.stream, [self._notice_key()], _order_of, bounded=False)
+
+    def watch_my_trades(self) -> Watch[Trade]:
+        """The account's fills, each once, in order, across reconnects."""
+        return Watch(self.stream, [self._notice_key()], _fill_of, bounded=False)
+
+    def _notice_key(self) -> Key:
+        if self.stream.notice_key is None:
+            raise ex.InvalidInputError(
+                "hts_id", None, "the account's HTS ID (KIS sends execution notices by HTS "
+                "ID): pass hts_id= to the client or set KIS_HTS_ID")
+        return self.stream.notice_key
+
+
+def _symbols(symbols: Iterable[str]) -> list[str]:
+    if isinstance(symbols, str):
+        symbols = [symbols]
+    codes = [validate.symbol(s) for s in symbols]
+    if not codes:
+        raise ex.InvalidInputError("symbols", codes, "at least one symbol")
+    return list(dict.fromkeys(codes))
+
+
+# --- events to models -------------------------------------------------------------------------
+def _trade(event: TradeEvent) -> Trade:
+    moment, price, volume = event.time, event.price, event.volume
+    return Trade.model_construct(
+        symbol=event.symbol, timestamp=millis(moment), datetime=moment, price=price,
+        amount=volume, cost=price * volume, side=event.side, id=None, order_id=None,
+        info=event.info)
+
+
+def _book(event: BookEvent) -> OrderBook:
+    moment = event.time
+    return OrderBook.model_construct(
+        symbol=event.symbol, timestamp=millis(moment), datetime=moment,
+        bids=[b for b in event.bids if b[0]], asks=[a for a in event.asks if a[0]],
+        info=event.info)
+
+
+def _ticker(state: dict[str, Ticker], event: TradeEvent) -> Ticker | None:
+    current = state.get(event.symbol)
+    if current is None or event.cumulative_volume < current.volume:
+        return None  # older than the snapshot the watcher started from
+    moment = event.time
+    updated = current.model_copy(update={
+        "last": event.price, "open": event.open, "high": event.high, "low": event.low,
+        "change": event.change,
+        "percentage": event.percentage, "volume": event.cumulative_volume,
+        "value": event.cumulative_value, "bid": event.bid, "ask": event.ask,
+        "timestamp": millis(moment), "datetime": moment, "info": event.info,
+    })
+    state[event.symbol] = updated
+    return updated
+
+
+def _order_of(update: Update) -> Order:
+    return update.order
+
+
+def _fill_of(update: Update) -> Trade | None:
+    return update.trade
