@@ -8,7 +8,7 @@ from pathlib import Path
 
 from support import make_sim
 
-from pykis.sim import Env, SimServer
+from pykis.sim import Env, SimConfig, SimServer, Simulator
 
 README = Path(__file__).parent.parent / "README.md"
 
@@ -28,3 +28,24 @@ def test_the_readme_client_example_runs(tmp_path: Path, monkeypatch) -> None:
         exec(compile(code, "README.md", "exec"), {})
     ledger = sim.account_by_number(creds.account_no).orders
     assert [o.kind for o in ledger.values()] == ["new", "amend"]
+
+
+def test_the_readme_real_time_example_runs(tmp_path: Path, monkeypatch, capsys) -> None:
+    code = re.search(r"```python\n(import asyncio\nfrom pykis import AsyncKIS\n.*?)```",
+                     README.read_text(), re.S).group(1)
+    # The wall clock, as a user's client has no other: the client asks for "today's"
+    # orders by its own date, so the simulator must be on the same day. Always open, so
+    # that trades keep coming whatever the time of the run.
+    sim = Simulator(SimConfig(always_open=True, rate_limits={Env.REAL: 0, Env.PAPER: 0}))
+    creds = sim.credentials(Env.REAL)
+    with SimServer(sim) as server:
+        for name, value in {"KIS_APP_KEY": creds.app_key, "KIS_APP_SECRET": creds.app_secret,
+                            "KIS_ACCOUNT_NO": creds.account_no, "KIS_HTS_ID": creds.hts_id,
+                            "KIS_BASE_URL": server.base_url}.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.chdir(tmp_path)
+        exec(compile(code, "README.md", "exec"), {})
+    [order] = sim.account_by_number(creds.account_no).orders.values()
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[-1].split()[:2] == [str(order.number), str(order.number)]
+    assert int(printed[-1].split()[3]) == order.filled == 1

@@ -19,10 +19,11 @@ import pytest
 
 from pykis import KIS, AsyncKIS
 from pykis import exceptions as ex
-from pykis.sim import Env
+from pykis.sim import AccountSpec, Env
 from pykis.sim.server import SimServer
 from pykis.utils.ratelimit import MemoryStore
-from pykis.websocket.stream import StreamSettings
+from pykis.websocket.stream import AsyncStream, StreamSettings
+from pykis.websocket.watch import Realtime
 from clients import FAST_RETRY, NO_LIMIT
 from support import make_sim
 
@@ -31,8 +32,10 @@ QUICK = StreamSettings(backoff_base=0.05, backoff_cap=0.2, recovery_grace=0.2,
 
 
 @pytest.fixture
-def server() -> Iterator[SimServer]:
-    with SimServer(make_sim()) as running:
+def server(request: pytest.FixtureRequest) -> Iterator[SimServer]:
+    cash = getattr(request, "param", {}).get("cash")
+    accounts = [AccountSpec(Env.REAL, cash=cash), AccountSpec(Env.PAPER)]
+    with SimServer(make_sim(accounts=accounts)) as running:
         yield running
 
 
@@ -190,6 +193,63 @@ def test_fills_while_disconnected_are_recovered_once(server: SimServer, tmp_path
             assert server.sim.auth.stats[kis._ctx.app_key].approvals == 1
 
     asyncio.run(main())
+
+
+@pytest.mark.parametrize("server", [{"cash": 10_000_000_000}], indirect=True)
+def test_a_fill_racing_the_recovery_counts_once(server: SimServer, tmp_path: Path) -> None:
+    """A partly filled order fills a little more just as the stream, back from a drop,
+    asks KIS for today's orders: that fill is in the answer *and* in a notice. It is
+    delivered once (the stream's REST calls are the client's own, with a hook that makes
+    the fill happen right before the request goes out)."""
+    armed = asyncio.Event()
+
+    async def main() -> None:
+        async with client(server, tmp_path) as kis:
+            async def rest(flow: Any) -> Any:
+                if armed.is_set() and getattr(flow, "__name__", "") == "fetch_orders":
+                    armed.clear()
+                    await _fill_more(server, stream)
+                return await kis._run(flow)
+
+            stream = AsyncStream(kis._ctx, rest, hts_id=kis.hts_id,
+                                 settings=kis._stream_settings)
+            realtime = Realtime(stream, rest)
+            fills = realtime.watch_my_trades()
+            delivered: list[Any] = []
+            reader = asyncio.ensure_future(_drain(fills, delivered))
+            await until(lambda: stream.stats.recoveries == 1)
+            last = (await kis.fetch_ticker("005930")).last
+            order = await kis.create_limit_order("005930", "buy", 100_000, last + 300)
+            booked = await kis.fetch_order(order.id)
+            assert 0 < booked.filled < 100_000  # a remainder rests at the limit
+            await until(lambda: sum(t.amount for t in delivered) == booked.filled)
+            armed.set()
+            control(server, "ws/drop")
+            await until(lambda: stream.stats.recoveries == 2 and not armed.is_set())
+            await asyncio.sleep(1.0)
+            final = await kis.fetch_order(order.id)
+            assert booked.filled < final.filled < 100_000  # the race happened, in part
+            assert sum(t.amount for t in delivered) == final.filled
+            assert sum(t.cost for t in delivered) == final.cost
+            reader.cancel()
+            await stream.aclose()
+
+    asyncio.run(main())
+
+
+async def _fill_more(server: SimServer, stream: AsyncStream) -> None:
+    """Trade at the resting order's limit and wait for the fill's notice to arrive."""
+    held = len(stream._buffer or [])
+    quote = httpx.get(server.base_url + "/_sim/market/005930").json()
+    limit_price = [o for o in httpx.get(server.base_url + "/_sim/ledger").json()["orders"]
+                   if o["remaining"] > 0][-1]["price"]
+    control(server, "market/005930/price", {"price": min(limit_price, quote["upper_limit"])})
+    await until(lambda: len(stream._buffer or []) > held)
+
+
+async def _drain(watch: Any, into: list[Any]) -> None:
+    async for item in watch:
+        into.append(item)
 
 
 # --- subscriptions ------------------------------------------------------------------------------

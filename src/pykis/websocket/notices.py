@@ -54,10 +54,19 @@ class NoticeBook:
             self.day, self.orders, self.delivered = day, {}, {}
 
     # --- snapshots (KIS's ledger) ----------------------------------------------------------
-    def baseline(self, orders: list[Order]) -> None:
-        """Today's orders before watching begins: known, not delivered."""
+    def baseline(self, orders: list[Order], since: dt.datetime | None = None) -> None:
+        """Today's orders before watching began (at ``since``): known, not delivered.
+
+        The snapshot is read after the watcher was created, so it may already show an
+        order placed since; such an order is left unknown, and its fills are delivered.
+        KIS times orders to the second: an order of the very second the watcher began
+        counts as new, since delivering a fill the caller did not wait for is better
+        than losing one it did."""
         self._roll()
+        start = None if since is None else millis(since.replace(microsecond=0))
         for order in orders:
+            if start is not None and order.timestamp >= start:
+                continue
             self.orders[order.id] = order
             self.delivered[order.id] = _Delivered(order.filled, order.cost)
 
@@ -91,8 +100,11 @@ class NoticeBook:
             return None
         source = "notice" if event is not None else "snapshot"
         moment = event.time if event is not None else self._now()
-        price = round(value / shares) if value > 0 else (order.average or order.price or 0)
-        return self._deliver(order, done, shares, price, moment, source,
+        if value <= 0:  # a ledger without amounts: the order's own price is the best guess
+            value = shares * (order.average or order.price or 0)
+        # Several fills merged into one: ``cost`` is their exact value, ``price`` the
+        # average, rounded to the won.
+        return self._deliver(order, done, shares, value, moment, source,
                              event.info if event is not None else dict(order.info))
 
     # --- live notices ------------------------------------------------------------------------
@@ -125,8 +137,8 @@ class NoticeBook:
         shares = min(event.quantity, order.amount - done.shares)
         if shares <= 0:
             return []
-        trade = self._deliver(order, done, shares, event.price, event.time, "notice",
-                              event.info)
+        trade = self._deliver(order, done, shares, shares * event.price, event.time,
+                              "notice", event.info)
         return [Update(self.orders[order.id], trade)]
 
     def _moved(self, event: NoticeEvent, kind: str) -> list[Update]:
@@ -146,10 +158,10 @@ class NoticeBook:
         return updates
 
     # --- helpers ------------------------------------------------------------------------------
-    def _deliver(self, order: Order, done: _Delivered, shares: int, price: int,
+    def _deliver(self, order: Order, done: _Delivered, shares: int, value: int,
                  moment: dt.datetime, source: str, info: dict) -> Trade:
         done.shares += shares
-        done.value += shares * price
+        done.value += value
         done.fills += 1
         filled = max(order.filled, done.shares)
         cost = max(order.cost, done.value)
@@ -159,8 +171,8 @@ class NoticeBook:
             "filled": filled, "cost": cost, "average": round(cost / filled),
             "remaining": remaining, "status": status})
         return Trade.model_construct(
-            symbol=order.symbol, timestamp=millis(moment), datetime=moment, price=price,
-            amount=shares, cost=shares * price, side=order.side,
+            symbol=order.symbol, timestamp=millis(moment), datetime=moment,
+            price=round(value / shares), amount=shares, cost=value, side=order.side,
             id=f"{order.id}-{done.fills}", order_id=order.id,
             info={**info, "source": source})
 

@@ -14,6 +14,7 @@ refused here, before anything is sent.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import random
 import re
@@ -140,6 +141,7 @@ class AsyncStream:
         self.notice_key: Key | None = (NOTICE_TRS[ctx.paper], hts_id) if hts_id else None
         self._book = NoticeBook(lambda: now(ctx))
         self._buffer: list[NoticeEvent] | None = None  # notices held while recovering
+        self._notices_since: dt.datetime | None = None  # when notices were first watched
         self._recovery: asyncio.Task[None] | None = None
         self._approval = ""
         self._in_service = False  # the current connection restored every subscription
@@ -172,6 +174,7 @@ class AsyncStream:
                 registration = self._registrations[key] = _Registration(key)
                 if key == self.notice_key:
                     self._buffer = []  # hold notices until the baseline is known
+                    self._notices_since = now(self._ctx)
                 asyncio.get_running_loop().create_task(self._subscribe(registration))
             registration.sinks.add(sink)
             registrations.append(registration)
@@ -199,7 +202,7 @@ class AsyncStream:
             if registration.key == self.notice_key:
                 # Fills before this moment are history, not news: known, not delivered.
                 baseline = await self._rest(orders.fetch_orders(self._ctx))
-                self._book.baseline(list(baseline))
+                self._book.baseline(list(baseline), self._notices_since)
             registration.prepared = True
             if self._session and registration.key in self._registrations:
                 await self._register(registration, self._session)
@@ -262,6 +265,11 @@ class AsyncStream:
                     ex.NetworkError, ex.ServerError, ex.RateLimitError) as error:
                 log.warning("real-time connection lost (%s); reconnecting",
                             _redact(str(error)) or type(error).__name__)
+            except Exception as error:  # e.g. a bad URL: retrying cannot help
+                log.error("real-time stream stopped: %r", error)
+                self._fail_all(ex.StreamError(
+                    f"the real-time stream stopped: {_redact(str(error)) or type(error).__name__}"))
+                return
             if self._closed:
                 return
             if self._in_service:  # it worked for a while: start the backoff over
