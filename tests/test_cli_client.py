@@ -235,3 +235,20 @@ def test_usage_errors() -> None:
     assert "KIS_APP_KEY" in failed(runner.invoke(app, ["balance"]), 2)  # no credentials
     both = runner.invoke(app, ["quote", "005930", "--sim", "--base-url", "http://x"])
     assert both.exit_code == 2 and "--base-url" in both.output
+
+
+def test_watch_shows_a_live_board(server: SimServer, tmp_path: Path) -> None:
+    result = against(server, tmp_path, "watch", "005930", "000660", "--updates", "3")
+    output = ok(result)
+    assert "Live: 3 updates" in output
+    for symbol in ("005930", "000660"):
+        row = cells(output, symbol)[-1]  # the board as it stood at the end
+        last, change = int(row[1].replace(",", "")), int(row[2].replace(",", ""))
+        quote = server.sim.market.quote(symbol, server.sim.clock.now())
+        assert last - change == quote.base  # the change is from the previous close
+        assert quote.limits.lower <= last <= quote.limits.upper
+    assert ok(sim_run("watch", "005930", "--seconds", "0.5"))
+
+
+def test_watch_refuses_bad_symbols_before_connecting(server: SimServer, tmp_path: Path) -> None:
+    assert "symbol" in failed(against(server, tmp_path, "watch", "5930", "--seconds", "1"), 2)

@@ -1,15 +1,19 @@
-"""``pykis quote``, ``pykis book`` and ``pykis ohlcv``: market data as tables."""
+"""``pykis quote``, ``pykis book``, ``pykis ohlcv``: market data as tables; ``pykis watch``:
+a live board from the real-time stream."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
+import time
+
 import typer
 from rich.console import Console
+from rich.live import Live
 
 from pykis.api.charts import TIMEFRAMES
 from pykis.cli.session import BaseUrl, Paper, Sim, client
-from pykis.cli.tables import book_table, ohlcv_table, quotes_table
+from pykis.cli.tables import book_table, ohlcv_table, quotes_table, watch_table
 
 __all__ = ["register"]
 
@@ -50,6 +54,40 @@ def ohlcv(
                     else f"{symbol} {timeframe}: no candles.")
 
 
+def watch(
+    symbols: Annotated[list[str], typer.Argument(help="One or more KRX short codes.",
+                                                 show_default=False)],
+    seconds: Annotated[float | None, typer.Option(
+        "--seconds", min=0, help="Stop after this long. Default: until Ctrl-C.")] = None,
+    updates: Annotated[int | None, typer.Option(
+        "--updates", min=1, help="Stop after this many trades.")] = None,
+    paper: Paper = None, base_url: BaseUrl = None, sim: Sim = False,
+) -> None:
+    """A live board of last price, change and best bid/ask, trade by trade (KIS
+    WebSocket; reconnects on its own)."""
+    deadline = time.monotonic() + seconds if seconds is not None else None
+    count = 0
+    with client(paper, base_url, sim) as kis:
+        board: dict[str, object] = {}
+        with kis.watch_tickers(symbols) as stream, \
+                Live(console=Console(), auto_refresh=False) as live:
+            try:
+                while updates is None or count < updates:
+                    left = None if deadline is None else deadline - time.monotonic()
+                    if left is not None and left <= 0:
+                        break
+                    try:
+                        ticker = stream.next(timeout=min(left, 1.0) if left else 1.0)
+                    except TimeoutError:
+                        continue
+                    if ticker.symbol in board:  # the first of each is the REST snapshot
+                        count += 1
+                    board[ticker.symbol] = ticker
+                    live.update(watch_table(list(board.values()), count), refresh=True)
+            except KeyboardInterrupt:
+                pass  # the board stays on screen
+
+
 def register(app: typer.Typer) -> None:
-    for command in (quote, book, ohlcv):
+    for command in (quote, book, ohlcv, watch):
         app.command(rich_help_panel=PANEL)(command)

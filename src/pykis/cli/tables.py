@@ -13,7 +13,7 @@ from rich.text import Text
 from pykis.models import OHLCV, Balance, Order, OrderBook, Ticker
 
 __all__ = ["balance_table", "book_table", "ohlcv_table", "orders_table", "percent",
-           "positions_table", "quotes_table", "signed", "trend", "won"]
+           "positions_table", "quotes_table", "signed", "trend", "watch_table", "won"]
 
 UP, DOWN = "red", "bright_blue"
 
@@ -66,6 +66,19 @@ def quotes_table(tickers: Sequence[Ticker]) -> Table:
         table.add_row(t.symbol, Text(t.name or "—"), trend(t.change, won(t.last)),
                       signed(t.change), percent(t.percentage), won(t.volume), won(t.high),
                       won(t.low), f"{won(t.lower_limit)} ~ {won(t.upper_limit)}")
+    return table
+
+
+def watch_table(tickers: Sequence[Ticker], updates: int) -> Table:
+    """The live board of ``pykis watch``: last trade, change, best bid and ask."""
+    table = _table(f"Live: {updates:,} updates (Ctrl-C stops)")
+    table.add_column("Symbol", no_wrap=True)
+    _numbers(table, "Last", "Change", "Change %", "Bid", "Ask", "Volume")
+    table.add_column("Time", no_wrap=True)
+    for t in tickers:
+        table.add_row(t.symbol, trend(t.change, won(t.last)), signed(t.change),
+                      percent(t.percentage), won(t.bid), won(t.ask), won(t.volume),
+                      _time(t.datetime))
     return table
 
 
