@@ -1,0 +1,315 @@
+"""Orders in the store: the intent, written before anything is sent, and its moves
+through the states of :mod:`.states`. Every function works inside the caller's
+transaction and locks the rows it changes (``SELECT ... FOR UPDATE`` on PostgreSQL;
+SQLite transactions are ``BEGIN IMMEDIATE``, one writer at a time)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from pykis.api import validate
+from pykis.api.orders import ORDER_TYPES
+from pykis.engine.store.errors import OrderStateError, OversellError
+from pykis.engine.store.schema import Order, Trade
+from pykis.engine.store.states import (
+    ACTIVE_STATES,
+    TRANSITIONS,
+    UNRESOLVED_STATES,
+    WORKING_STATES,
+    OrderState,
+    TradeStatus,
+)
+from pykis.exceptions import InvalidInputError
+from pykis.market import KST, InstrumentKind, Market, Side
+
+__all__ = [
+    "OrderIntent",
+    "find_broker_order",
+    "find_order",
+    "get_order",
+    "mark_accepted",
+    "mark_cancelled",
+    "mark_dropped",
+    "mark_rejected",
+    "mark_sent",
+    "mark_unknown",
+    "orders_in",
+    "pending_sell_quantity",
+    "record_broker_report",
+    "record_intent",
+    "unresolved_orders",
+    "working_orders",
+]
+
+_PRICED_TYPES = {"limit"}
+_CLIENT_ID = 40  # column width
+
+
+def _values(enum: type[StrEnum]) -> tuple[str, ...]:
+    return tuple(member.value for member in enum)
+
+
+def _new_client_order_id() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True, slots=True)
+class OrderIntent:
+    """An order the engine means to send, checked before it is recorded.
+
+    ``trade_id``: the trade a sale reduces (required), or an open trade a buy adds to
+    (None opens a new trade on the first fill). ``order_type`` and ``time_in_force`` are
+    those of :func:`pykis.api.orders.create_order`.
+    """
+
+    ticker: str
+    side: Side
+    quantity: int
+    order_type: str = "limit"
+    limit_price: int | None = None
+    time_in_force: str | None = None
+    trade_id: int | None = None
+    reason: str = ""
+    strategy: str = ""
+    market: Market = Market.KOSPI
+    kind: InstrumentKind = InstrumentKind.STOCK
+    client_order_id: str = field(default_factory=_new_client_order_id)
+
+    def __post_init__(self) -> None:
+        validate.symbol(self.ticker, "ticker")
+        # Strings are accepted and stored as the enums.
+        for name, enum in (("side", Side), ("market", Market), ("kind", InstrumentKind)):
+            value = validate.choice(getattr(self, name), _values(enum), name)
+            object.__setattr__(self, name, enum(value))
+        validate.amount(self.quantity, "quantity")
+        self._check_type()
+        self._check_price(self.kind)
+        self._check_trade()
+        self._check_texts()
+
+    def _check_trade(self) -> None:
+        if self.trade_id is not None:
+            validate.amount(self.trade_id, "trade_id")
+        elif self.side is Side.SELL:
+            raise InvalidInputError("trade_id", None, "the id of the trade a sale reduces")
+
+    def _check_texts(self) -> None:
+        for name in ("reason", "strategy"):
+            if not isinstance(getattr(self, name), str):
+                raise InvalidInputError(name, getattr(self, name), "a string")
+        cid = self.client_order_id
+        if not isinstance(cid, str) or not 0 < len(cid) <= _CLIENT_ID:
+            raise InvalidInputError("client_order_id", cid, f"1 to {_CLIENT_ID} characters")
+
+    def _check_type(self) -> None:
+        if (self.order_type, self.time_in_force) not in ORDER_TYPES:
+            types = sorted({kind for kind, _ in ORDER_TYPES})
+            validate.choice(self.order_type, types, "order_type")
+            raise InvalidInputError("time_in_force", self.time_in_force,
+                                    f"None, 'IOC' or 'FOK' for a {self.order_type!r} order")
+
+    def _check_price(self, kind: InstrumentKind) -> None:
+        if self.order_type in _PRICED_TYPES:
+            validate.price(self.limit_price, kind, "limit_price")
+        elif self.limit_price is not None:
+            raise InvalidInputError("limit_price", self.limit_price,
+                                    f"None: a {self.order_type!r} order takes no price")
+
+
+# ------------------------------------------------------------------------------ reading
+
+
+def get_order(session: Session, order_id: int, *, lock: bool = False) -> Order:
+    query = select(Order).where(Order.id == order_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    order = session.scalars(query).one_or_none()
+    if order is None:
+        raise InvalidInputError("order_id", order_id, "the id of a recorded order")
+    return order
+
+
+def find_order(session: Session, client_order_id: str) -> Order | None:
+    return session.scalars(
+        select(Order).where(Order.client_order_id == client_order_id)
+    ).one_or_none()
+
+
+def find_broker_order(session: Session, broker_order_id: str, order_date: dt.date
+                      ) -> Order | None:
+    """The order KIS numbered ``broker_order_id`` on ``order_date`` (leading zeros or not)."""
+    number = validate.order_id(broker_order_id, "broker_order_id")
+    return session.scalars(select(Order).where(
+        Order.broker_order_id == number, Order.broker_order_date == order_date
+    )).one_or_none()
+
+
+def orders_in(session: Session, states: Iterable[OrderState], *, ticker: str | None = None
+              ) -> list[Order]:
+    query = select(Order).where(Order.state.in_([OrderState(s).value for s in states]))
+    if ticker is not None:
+        query = query.where(Order.ticker == ticker)
+    return list(session.scalars(query.order_by(Order.id)))
+
+
+def working_orders(session: Session, *, ticker: str | None = None) -> list[Order]:
+    """Orders the broker accepted and has not finished (open at the broker)."""
+    return orders_in(session, WORKING_STATES, ticker=ticker)
+
+
+def unresolved_orders(session: Session) -> list[Order]:
+    """Orders whose outcome the broker has not confirmed: ``intent`` (never sent: drop
+    them), ``sent`` and ``unknown`` (look them up in today's orders)."""
+    return orders_in(session, UNRESOLVED_STATES)
+
+
+def pending_sell_quantity(session: Session, trade_id: int) -> int:
+    """Shares of the trade that sell orders not yet finished may still sell."""
+    remaining = func.coalesce(func.sum(Order.quantity - Order.filled_quantity), 0)
+    return int(session.scalar(select(remaining).where(
+        Order.trade_id == trade_id, Order.side == Side.SELL.value,
+        Order.state.in_([s.value for s in ACTIVE_STATES]),
+    )) or 0)
+
+
+# ------------------------------------------------------------------------------ writing
+
+
+def record_intent(session: Session, intent: OrderIntent, at: dt.datetime) -> Order:
+    """Write ``intent`` as an order in state ``intent``; refuse a sale of shares the
+    trade does not hold or that other sell orders may already sell."""
+    if find_order(session, intent.client_order_id) is not None:
+        raise InvalidInputError("client_order_id", intent.client_order_id,
+                                "an id no recorded order has")
+    if intent.trade_id is not None:
+        trade = _open_trade_of(session, intent)
+        if intent.side is Side.SELL:
+            available = trade.open_quantity - pending_sell_quantity(session, trade.id)
+            if intent.quantity > available:
+                raise OversellError(trade.id, intent.quantity, available)
+    order = Order(
+        client_order_id=intent.client_order_id, trade_id=intent.trade_id,
+        strategy=intent.strategy, ticker=intent.ticker, market=intent.market.value,
+        kind=intent.kind.value, side=intent.side.value, order_type=intent.order_type,
+        time_in_force=intent.time_in_force, quantity=intent.quantity,
+        limit_price=intent.limit_price, reason=intent.reason, created_at=at,
+        state=OrderState.INTENT.value, updated_at=at, filled_quantity=0, filled_value=0,
+    )
+    session.add(order)
+    session.flush()
+    return order
+
+
+def _open_trade_of(session: Session, intent: OrderIntent) -> Trade:
+    # Locked: two sell intents for one trade must not both see the same shares free.
+    trade = session.scalars(select(Trade).where(Trade.id == intent.trade_id)
+                            .with_for_update().execution_options(populate_existing=True)
+                            ).one_or_none()
+    if trade is None or trade.trade_status != TradeStatus.OPEN or trade.ticker != intent.ticker:
+        raise InvalidInputError("trade_id", intent.trade_id,
+                                f"the id of an open trade of {intent.ticker}")
+    return trade
+
+
+def _move(order: Order, target: OrderState, at: dt.datetime) -> bool:
+    """Move ``order`` to ``target``; False if it is there already (repeating a report
+    is harmless), OrderStateError if the state machine does not allow it."""
+    current = OrderState(order.state)
+    if current is target:
+        return False
+    if target not in TRANSITIONS[current]:
+        raise OrderStateError(order.id, current.value, target.value)
+    order.state = target.value
+    order.updated_at = at
+    return True
+
+
+def mark_sent(session: Session, order_id: int, at: dt.datetime) -> Order:
+    """Commit this just before the request leaves: from now on the order may exist."""
+    order = get_order(session, order_id, lock=True)
+    if _move(order, OrderState.SENT, at):
+        order.sent_at = at
+    return order
+
+
+def mark_dropped(session: Session, order_id: int, reason: str, at: dt.datetime) -> Order:
+    """An intent that will never be sent (dry run, a risk rule, a restart)."""
+    order = get_order(session, order_id, lock=True)
+    if _move(order, OrderState.DROPPED, at):
+        order.error = reason
+    return order
+
+
+def mark_accepted(session: Session, order_id: int, broker_order_id: str, org_no: str,
+                  at: dt.datetime, order_date: dt.date | None = None) -> Order:
+    """KIS booked the order as ``broker_order_id`` (ODNO) at branch ``org_no``;
+    ``order_date`` (the KST date of ``at`` by default) is the day KIS numbered it."""
+    number = validate.order_id(broker_order_id, "broker_order_id")
+    day = order_date or at.astimezone(KST).date()
+    order = get_order(session, order_id, lock=True)
+    if order.broker_order_id is not None:
+        if (order.broker_order_id, order.broker_order_date) != (number, day):
+            raise InvalidInputError("broker_order_id", broker_order_id,
+                                    f"{order.broker_order_id} (of {order.broker_order_date}),"
+                                    f" the number order {order.id} already has")
+        return order
+    if find_broker_order(session, number, day) is not None:
+        raise InvalidInputError("broker_order_id", broker_order_id,
+                                f"a number no other order of {day} has")
+    _move(order, OrderState.ACCEPTED, at)
+    order.broker_order_id, order.broker_order_date = number, day
+    order.broker_org_no, order.broker_updated_at = org_no, at
+    return order
+
+
+def mark_rejected(session: Session, order_id: int, error: str, at: dt.datetime) -> Order:
+    """KIS refused the order (it was not executed), or a look-up showed it never arrived."""
+    order = get_order(session, order_id, lock=True)
+    if _move(order, OrderState.REJECTED, at):
+        order.error = error
+    return order
+
+
+def mark_unknown(session: Session, order_id: int, error: str, at: dt.datetime) -> Order:
+    """No answer came back: KIS may have executed the order. Never resend it."""
+    order = get_order(session, order_id, lock=True)
+    if _move(order, OrderState.UNKNOWN, at):
+        order.error = error
+    return order
+
+
+def mark_cancelled(session: Session, order_id: int, at: dt.datetime, error: str | None = None
+                   ) -> Order:
+    """The remainder will not execute: cancelled, or expired at the close."""
+    order = get_order(session, order_id, lock=True)
+    if _move(order, OrderState.CANCELLED, at) and error:
+        order.error = error
+    return order
+
+
+def record_broker_report(session: Session, order_id: int, *, status: str,
+                         filled_quantity: int, average_price: Decimal | int | None,
+                         at: dt.datetime) -> Order:
+    """Keep what KIS last said about the order (``Order.status``, filled, average);
+    the engine's state and fills change only through the functions meant for them."""
+    if isinstance(filled_quantity, bool) or not isinstance(filled_quantity, int) \
+            or filled_quantity < 0:
+        raise InvalidInputError("filled_quantity", filled_quantity, "a whole number >= 0")
+    if average_price is not None and (isinstance(average_price, bool)
+                                      or not isinstance(average_price, (int, Decimal))):
+        raise InvalidInputError("average_price", average_price, "None, an int or a Decimal")
+    status = validate.choice(status, ("open", "closed", "canceled"), "status")
+    order = get_order(session, order_id, lock=True)
+    order.broker_status = status
+    order.broker_filled_quantity = filled_quantity
+    order.broker_average_price = None if average_price is None else Decimal(average_price)
+    order.broker_updated_at = at
+    return order

@@ -1,0 +1,84 @@
+"""The life of an order in the store, and the other small vocabularies of its tables.
+
+::
+
+    intent ──> sent ──> accepted ──> partially_filled ──> filled
+      │         │ │        │                │
+      │         │ │        └────────────────┴──> cancelled   (remainder cancelled/expired)
+      │         │ └──> rejected                              (KIS refused: not executed)
+      │         └──> unknown ──> accepted | rejected         (no answer: look it up)
+      └──> dropped                                           (never sent)
+
+``intent`` is committed before anything is sent and ``sent`` just before the request
+leaves, so after a crash an ``intent`` was certainly never sent while a ``sent`` order
+may have reached KIS and must be looked up like an ``unknown`` one.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = [
+    "ACTIVE_STATES",
+    "FILLABLE_STATES",
+    "FillSource",
+    "OrderState",
+    "TRANSITIONS",
+    "TradeStatus",
+    "UNRESOLVED_STATES",
+    "WORKING_STATES",
+]
+
+
+class OrderState(StrEnum):
+    INTENT = "intent"
+    SENT = "sent"
+    ACCEPTED = "accepted"
+    PARTIALLY_FILLED = "partially_filled"
+    FILLED = "filled"
+    CANCELLED = "cancelled"
+    REJECTED = "rejected"
+    UNKNOWN = "unknown"
+    DROPPED = "dropped"
+
+    @property
+    def is_final(self) -> bool:
+        return not TRANSITIONS[self]
+
+
+S = OrderState
+TRANSITIONS: dict[OrderState, frozenset[OrderState]] = {
+    S.INTENT: frozenset({S.SENT, S.DROPPED}),
+    S.SENT: frozenset({S.ACCEPTED, S.REJECTED, S.UNKNOWN}),
+    S.UNKNOWN: frozenset({S.ACCEPTED, S.REJECTED}),
+    S.ACCEPTED: frozenset({S.PARTIALLY_FILLED, S.FILLED, S.CANCELLED}),
+    S.PARTIALLY_FILLED: frozenset({S.FILLED, S.CANCELLED}),
+    S.FILLED: frozenset(),
+    S.CANCELLED: frozenset(),
+    S.REJECTED: frozenset(),
+    S.DROPPED: frozenset(),
+}
+# Orders whose fate the broker has not told us: reconciliation drops the intents (never
+# sent) and looks the others up.
+UNRESOLVED_STATES = frozenset({S.INTENT, S.SENT, S.UNKNOWN})
+# Orders the broker is working on.
+WORKING_STATES = frozenset({S.ACCEPTED, S.PARTIALLY_FILLED})
+# Orders that hold shares or cash back from new orders (a sell here may still execute).
+ACTIVE_STATES = UNRESOLVED_STATES | WORKING_STATES
+# A fill can arrive after the cancellation of the remainder was confirmed: it executed
+# before the cancellation and is still a fact to record.
+FILLABLE_STATES = WORKING_STATES | {S.CANCELLED}
+del S
+
+
+class TradeStatus(StrEnum):
+    OPEN = "OPEN"
+    CLOSED = "CLOSED"
+
+
+class FillSource(StrEnum):
+    """Where a fill was learnt: a real-time execution notice, or the broker's order
+    list over REST (cumulative figures, recorded as the difference)."""
+
+    NOTICE = "notice"
+    REST = "rest"

@@ -1,0 +1,158 @@
+"""The store's schema: the alembic migrations build exactly the ORM's tables, on SQLite
+and PostgreSQL; opening a database migrates it, once, even when processes race."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import BigInteger, Column, Engine, Integer, MetaData, create_engine, inspect
+
+from pykis.engine.store import Base, OrderIntent, Store, database_url, default_database_path
+
+TABLES = ("trades", "orders", "fills")
+
+
+def differences(engine: Engine, metadata: MetaData) -> list:
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, metadata)
+
+
+@pytest.fixture
+def another_database(database_url: str, tmp_path: Path, request) -> Callable[[], str]:
+    """Another empty database of the same kind as ``database_url``."""
+    if database_url.startswith("sqlite"):
+        names = iter(range(1, 100))
+        return lambda: f"sqlite:///{tmp_path / f'other-{next(names)}.sqlite3'}"
+    return request.getfixturevalue("postgres").create_database
+
+
+def test_the_migrated_schema_is_the_orm_schema(store):
+    assert store.revision() == "0001"
+    assert differences(store.engine, Base.metadata) == []
+
+
+def test_the_comparison_notices_a_difference(store):
+    """The check above can fail: a changed type and an extra column are both seen."""
+    changed = MetaData()
+    for table in Base.metadata.sorted_tables:
+        table.to_metadata(changed)
+    changed.tables["trades"].c.entry_price.type = BigInteger()
+    changed.tables["fills"].append_column(Column("venue", Integer, nullable=True))
+    found = {(d[0] if isinstance(d, tuple) else d[0][0]) for d in differences(store.engine, changed)}
+    assert found == {"add_column", "modify_type"}
+
+
+def test_before_migrating_nothing_is_there(database_url):
+    with Store(database_url, migrate=False) as store:
+        assert store.revision() is None
+        assert sorted(d[0] for d in differences(store.engine, Base.metadata)) == [
+            "add_index"] * 7 + ["add_table"] * 3
+
+
+def _shape(url: str) -> dict[str, tuple]:
+    """Everything reflection shows of the three tables."""
+    engine = create_engine(url)
+    try:
+        look = inspect(engine)
+        return {table: (
+            [(c["name"], str(c["type"]), c["nullable"]) for c in look.get_columns(table)],
+            sorted((u["name"], tuple(u["column_names"]))
+                   for u in look.get_unique_constraints(table)),
+            sorted(c["name"] for c in look.get_check_constraints(table)),
+            sorted((f["name"], tuple(f["constrained_columns"]), f["referred_table"])
+                   for f in look.get_foreign_keys(table)),
+            sorted((i["name"], tuple(i["column_names"]), bool(i["unique"]))
+                   for i in look.get_indexes(table)),
+            look.get_pk_constraint(table)["constrained_columns"],
+        ) for table in TABLES}
+    finally:
+        engine.dispose()
+
+
+def test_constraints_and_indexes_match_a_schema_made_from_the_orm(store, another_database):
+    """What autogenerate does not compare (checks, constraint names) is compared here."""
+    made = another_database()
+    engine = create_engine(made)
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    migrated, from_orm = _shape(store.url), _shape(made)
+    assert migrated == from_orm
+    assert "ck_trades_status_matches_quantity" in migrated["trades"][2]
+    assert ("uq_orders_broker_order_date_broker_order_id",
+            ("broker_order_date", "broker_order_id")) in migrated["orders"][1]
+
+
+def test_opening_again_does_not_migrate_again(database_url, clock):
+    with Store(database_url, clock=clock) as first:
+        first.record_intent(OrderIntent("005930", "buy", 1, order_type="market"))
+    with Store(database_url, clock=clock) as again:
+        again.upgrade()
+        assert again.revision() == "0001"
+        assert differences(again.engine, Base.metadata) == []
+        assert [o.quantity for o in again.unresolved_orders()] == [1]
+
+
+def test_processes_opening_a_new_database_together_migrate_it_once(database_url):
+    start, errors, stores = threading.Barrier(4), [], []
+
+    def open_store() -> None:
+        start.wait()
+        try:
+            stores.append(Store(database_url))
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=open_store) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert errors == []
+    assert [s.revision() for s in stores] == ["0001"] * 4
+    for store in stores:
+        store.close()
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
+    with Store(tmp_path / "ledger.sqlite3") as store, store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    assert (tmp_path / "ledger.sqlite3").exists()
+
+
+def test_the_default_database_is_a_file_in_the_data_directory(tmp_path, monkeypatch):
+    monkeypatch.setenv("PYKIS_DATA_DIR", str(tmp_path / "data"))
+    assert default_database_path() == tmp_path / "data" / "engine.sqlite3"
+    with Store() as store:
+        assert store.url == f"sqlite:///{tmp_path / 'data' / 'engine.sqlite3'}"
+    assert (tmp_path / "data" / "engine.sqlite3").exists()
+    monkeypatch.delenv("PYKIS_DATA_DIR")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert default_database_path() == tmp_path / "xdg" / "pykis" / "engine.sqlite3"
+
+
+@pytest.mark.parametrize(
+    ("given", "url"),
+    [
+        ("ledger.db", "sqlite:///ledger.db"),
+        (Path("/var/lib/bot/ledger.db"), "sqlite:////var/lib/bot/ledger.db"),
+        ("sqlite:///x.db", "sqlite:///x.db"),
+        ("postgresql://bot@db/pykis", "postgresql+psycopg://bot@db/pykis"),
+        ("postgres://bot@db/pykis", "postgresql+psycopg://bot@db/pykis"),
+        ("postgresql+psycopg://bot@db/pykis", "postgresql+psycopg://bot@db/pykis"),
+    ],
+)
+def test_database_urls(given, url):
+    assert database_url(given) == url
+
+
+def test_a_store_hides_its_password():
+    store = Store("postgresql://bot:secret@localhost:1/pykis", migrate=False)
+    assert "secret" not in repr(store) and "bot" in repr(store)
+    store.close()
