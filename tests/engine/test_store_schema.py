@@ -3,6 +3,7 @@ and PostgreSQL; opening a database migrates it, once, even when processes race."
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +15,8 @@ from sqlalchemy import BigInteger, Column, Engine, Integer, MetaData, create_eng
 
 from pykis.engine.store import Base, OrderIntent, Store, database_url, default_database_path
 
-TABLES = ("trades", "orders", "fills")
+TABLES = ("trades", "orders", "fills", "equity_marks")
+HEAD = "0002"  # the newest migration
 
 
 def differences(engine: Engine, metadata: MetaData) -> list:
@@ -33,7 +35,7 @@ def another_database(database_url: str, tmp_path: Path, request) -> Callable[[],
 
 
 def test_the_migrated_schema_is_the_orm_schema(store):
-    assert store.revision() == "0001"
+    assert store.revision() == HEAD
     assert differences(store.engine, Base.metadata) == []
 
 
@@ -52,7 +54,7 @@ def test_before_migrating_nothing_is_there(database_url):
     with Store(database_url, migrate=False) as store:
         assert store.revision() is None
         assert sorted(d[0] for d in differences(store.engine, Base.metadata)) == [
-            "add_index"] * 7 + ["add_table"] * 3
+            "add_index"] * 7 + ["add_table"] * 4
 
 
 def _shape(url: str) -> dict[str, tuple]:
@@ -93,7 +95,7 @@ def test_opening_again_does_not_migrate_again(database_url, clock):
         first.record_intent(OrderIntent("005930", "buy", 1, order_type="market"))
     with Store(database_url, clock=clock) as again:
         again.upgrade()
-        assert again.revision() == "0001"
+        assert again.revision() == HEAD
         assert differences(again.engine, Base.metadata) == []
         assert [o.quantity for o in again.unresolved_orders()] == [1]
 
@@ -114,7 +116,7 @@ def test_processes_opening_a_new_database_together_migrate_it_once(database_url)
     for thread in threads:
         thread.join(120)
     assert errors == []
-    assert [s.revision() for s in stores] == ["0001"] * 4
+    assert [s.revision() for s in stores] == [HEAD] * 4
     for store in stores:
         store.close()
 
@@ -156,3 +158,39 @@ def test_a_store_hides_its_password():
     store = Store("postgresql://bot:secret@localhost:1/pykis", migrate=False)
     assert "secret" not in repr(store) and "bot" in repr(store)
     store.close()
+
+
+def test_a_database_at_the_first_schema_upgrades_with_its_rows(database_url, clock):
+    """A ledger written at 0001 keeps its rows through 0002: open trades gain no high
+    price (they trail from their entry until a new high is seen)."""
+    with Store(database_url, clock=clock, migrate=False) as old:
+        old.upgrade("0001")
+        assert old.revision() == "0001"
+    with Store(database_url, clock=clock, migrate=False) as old_rows, \
+            old_rows.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO trades (id, strategy, ticker, market, kind, trade_status, quantity, "
+            "open_quantity, entry_price, buy_value, sell_value, open_cost, open_fees, fees, "
+            "tax, pnl, realized_basis, entry_reason, opened_at, updated_at) VALUES (1, '', "
+            "'005930', 'KOSPI', 'STOCK', 'OPEN', 3, 3, '70000.0000', 210000, 0, 210000, 31, "
+            "31, 0, 0, 0, '', '2026-03-03 01:30:00', '2026-03-03 01:30:00')"
+            if connection.dialect.name == "sqlite" else
+            "INSERT INTO trades (id, strategy, ticker, market, kind, trade_status, quantity, "
+            "open_quantity, entry_price, buy_value, sell_value, open_cost, open_fees, fees, "
+            "tax, pnl, realized_basis, entry_reason, opened_at, updated_at) VALUES (1, '', "
+            "'005930', 'KOSPI', 'STOCK', 'OPEN', 3, 3, 70000, 210000, 0, 210000, 31, 31, 0, "
+            "0, 0, '', now(), now())")
+    with Store(database_url, clock=clock) as upgraded:
+        assert upgraded.revision() == HEAD
+        [trade] = upgraded.open_trades()
+        assert (trade.ticker, trade.open_quantity, trade.high_price) == ("005930", 3, None)
+        assert upgraded.mark_high(trade.id, 71_000) == 71_000
+        assert upgraded.mark_high(trade.id, 70_500) == 71_000
+        assert upgraded.get_trade(trade.id).high_price == 71_000
+
+
+def test_the_opening_equity_of_a_day_is_the_first_one_recorded(store):
+    day = dt.date(2026, 3, 3)
+    assert store.opening_equity(day, 10_000_000) == 10_000_000
+    assert store.opening_equity(day, 9_000_000) == 10_000_000
+    assert store.opening_equity(day + dt.timedelta(days=1), 9_000_000) == 9_000_000

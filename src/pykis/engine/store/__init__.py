@@ -18,12 +18,13 @@ from pykis.engine.store.errors import (
     StoreError,
 )
 from pykis.engine.store.orders import OrderIntent
-from pykis.engine.store.schema import Base, Fill, Order, Trade
+from pykis.engine.store.schema import Base, EquityMark, Fill, Order, Trade
 from pykis.engine.store.states import FillSource, OrderState, TradeStatus
 from pykis.engine.store.store import Store, database_url, default_database_path
 
 __all__ = [
     "Base",
+    "EquityMark",
     "Fill",
     "FillConflictError",
     "FillSource",

@@ -32,6 +32,9 @@ from pykis.market import KST, InstrumentKind, Market, Side
 
 __all__ = [
     "OrderIntent",
+    "active_orders",
+    "all_orders",
+    "broker_order_ids",
     "find_broker_order",
     "find_order",
     "get_order",
@@ -42,6 +45,7 @@ __all__ = [
     "mark_sent",
     "mark_unknown",
     "orders_in",
+    "orders_of_trade",
     "pending_sell_quantity",
     "record_broker_report",
     "record_intent",
@@ -160,9 +164,33 @@ def orders_in(session: Session, states: Iterable[OrderState], *, ticker: str | N
     return list(session.scalars(query.order_by(Order.id)))
 
 
+def all_orders(session: Session, *, since: dt.datetime | None = None) -> list[Order]:
+    query = select(Order)
+    if since is not None:
+        query = query.where(Order.created_at >= since)
+    return list(session.scalars(query.order_by(Order.id)))
+
+
 def working_orders(session: Session, *, ticker: str | None = None) -> list[Order]:
     """Orders the broker accepted and has not finished (open at the broker)."""
     return orders_in(session, WORKING_STATES, ticker=ticker)
+
+
+def active_orders(session: Session, *, ticker: str | None = None) -> list[Order]:
+    """Orders that may still trade: unresolved or working at the broker."""
+    return orders_in(session, ACTIVE_STATES, ticker=ticker)
+
+
+def orders_of_trade(session: Session, trade_id: int) -> list[Order]:
+    return list(session.scalars(select(Order).where(Order.trade_id == trade_id)
+                                .order_by(Order.id)))
+
+
+def broker_order_ids(session: Session, days: Iterable[dt.date]) -> set[tuple[dt.date, str]]:
+    """(day, number) of every broker order the store already holds on ``days``."""
+    rows = session.execute(select(Order.broker_order_date, Order.broker_order_id).where(
+        Order.broker_order_date.in_(list(days)), Order.broker_order_id.is_not(None)))
+    return {(day, number) for day, number in rows}
 
 
 def unresolved_orders(session: Session) -> list[Order]:

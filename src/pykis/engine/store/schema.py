@@ -33,7 +33,7 @@ from pykis.engine.store.columns import ExactDecimal, UTCDateTime
 from pykis.engine.store.states import FillSource, OrderState, TradeStatus
 from pykis.market import InstrumentKind, Market, Side
 
-__all__ = ["Base", "Fill", "Order", "Trade"]
+__all__ = ["Base", "EquityMark", "Fill", "Order", "Trade"]
 
 NAMING = {
     "pk": "pk_%(table_name)s",
@@ -97,6 +97,8 @@ class Trade(Base):
     opened_at: Mapped[Moment]
     closed_at: Mapped[Moment | None]
     updated_at: Mapped[Moment]
+    # The highest price seen while the trade was open: where a trailing stop trails from.
+    high_price: Mapped[int | None] = mapped_column(BigInteger)
 
     orders: Mapped[list[Order]] = relationship(back_populates="trade", order_by="Order.id")
 
@@ -187,3 +189,14 @@ class Fill(Base):
     recorded_at: Mapped[Moment]
 
     order: Mapped[Order] = relationship(back_populates="fills")
+
+
+class EquityMark(Base):
+    """The account's equity when the engine first valued it on a KST trading day: the
+    base of the daily loss limit, kept so that a restart does not reset the limit."""
+
+    __tablename__ = "equity_marks"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    equity: Mapped[int] = mapped_column(BigInteger)
+    recorded_at: Mapped[Moment]

@@ -34,6 +34,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from pykis.engine.store import fills as _fills
+from pykis.engine.store import marks as _marks
 from pykis.engine.store import orders as _orders
 from pykis.engine.store import trades as _trades
 from pykis.engine.store.columns import aware
@@ -193,6 +194,23 @@ class Store:
         with self.transaction() as session:
             return _orders.unresolved_orders(session)
 
+    def active_orders(self, ticker: str | None = None) -> list[Order]:
+        with self.transaction() as session:
+            return _orders.active_orders(session, ticker=ticker)
+
+    def orders_of_trade(self, trade_id: int) -> list[Order]:
+        with self.transaction() as session:
+            return _orders.orders_of_trade(session, trade_id)
+
+    def broker_order_ids(self, days: list[dt.date]) -> set[tuple[dt.date, str]]:
+        with self.transaction() as session:
+            return _orders.broker_order_ids(session, days)
+
+    def orders(self, *, since: dt.datetime | None = None) -> list[Order]:
+        """Every order, oldest first; ``since`` keeps those created at or after it."""
+        with self.transaction() as session:
+            return _orders.all_orders(session, since=since)
+
     # ------------------------------------------------------------------ fills
 
     def record_fill(self, order_id: int, *, key: str, quantity: int, price: int,
@@ -239,6 +257,18 @@ class Store:
     def realized_pnl(self, since: dt.datetime, until: dt.datetime) -> int:
         with self.transaction() as session:
             return _trades.realized_pnl(session, since, until)
+
+    # ------------------------------------------------------------------ marks
+
+    def mark_high(self, trade_id: int, price: int) -> int:
+        """The trade's highest price, raised to ``price`` if that is higher."""
+        with self.transaction() as session:
+            return _marks.mark_high(session, trade_id, price)
+
+    def opening_equity(self, day: dt.date, equity: int) -> int:
+        """The equity ``day`` opened with (``equity``, if none is recorded yet)."""
+        with self.transaction() as session:
+            return _marks.opening_equity(session, day, equity, self.now())
 
 
 def _alembic_config(connection: Any) -> Config:

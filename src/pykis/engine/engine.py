@@ -1,0 +1,267 @@
+"""``KISTradingEngine``: buys and sells through KIS with every order persisted before
+it is sent, positions and P&L kept in the store, and risk rules checked first.
+
+    engine = KISTradingEngine.from_env("sqlite:///bot.sqlite3",
+                                       limits=RiskLimits(stop_loss=Decimal("0.03")))
+    engine.reconcile()                                   # at start-up: catch up with KIS
+    result = engine.execute_buy_order("005930", amount_krw=100_000)
+    engine.execute_sell_order("005930", reason="take profit")
+
+Every method that trades returns a :class:`TradeResult`; whatever went wrong (KIS's
+refusal, the network, a risk rule, an invalid argument) is ``success=False`` with the
+cause in ``message``, and logged with its context. One engine per account: its orders
+are recognised in KIS's books by their figures (see :func:`.broker.match_booked`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Any, Self
+
+from pykis import exceptions as ex
+from pykis.client import KIS
+from pykis.engine.api import KISAPIClient
+from pykis.engine.execution import ExecutionSettings, Executor, describe
+from pykis.engine.instruments import instrument_of
+from pykis.engine.planning import OrderPlan, Refusal, plan_buy, plan_sell
+from pykis.engine.reconcile import reconcile
+from pykis.engine.reports import position_reports, trade_record, trade_result
+from pykis.engine.results import (
+    EngineStatus,
+    PositionReport,
+    ReconcileReport,
+    TradeRecord,
+    TradeResult,
+)
+from pykis.engine.risk import AccountState, EntryDecision, RiskLimits, check_entry
+from pykis.engine.store import Order as StoredOrder
+from pykis.engine.store import OrderIntent, OrderState, Store, TradeStatus
+from pykis.market import KST, Side
+from pykis.models import Ticker
+
+__all__ = ["EngineSettings", "KISTradingEngine"]
+
+log = logging.getLogger("pykis.engine")
+
+
+@dataclass(frozen=True, slots=True)
+class EngineSettings:
+    dry_run: bool = False  # record decisions as dropped intents; send nothing
+    verify_holdings: bool = True  # cap sales at what KIS says is sellable
+    execution: ExecutionSettings = field(default_factory=ExecutionSettings)
+
+
+class KISTradingEngine:
+    def __init__(self, api: KISAPIClient | KIS, store: Store | str | os.PathLike[str] | None
+                 = None, *, limits: RiskLimits | None = None,
+                 settings: EngineSettings | None = None) -> None:
+        self.api = api if isinstance(api, KISAPIClient) else KISAPIClient(api)
+        if not isinstance(store, Store):
+            # The client's clock: "today" and order times agree with KIS's (or a
+            # simulator's) for the store as they do for the client.
+            clock = self.api.kis._ctx.clock
+            store = Store(store, clock=lambda: dt.datetime.fromtimestamp(clock(), dt.UTC))
+        self.store = store
+        self.limits = limits or RiskLimits()
+        self.settings = settings or EngineSettings()
+        self.executor = Executor(self.api, self.store, self.settings.execution)
+
+    @classmethod
+    def from_env(cls, database: str | os.PathLike[str] | None = None,
+                 env_file: str | os.PathLike[str] | None = ".env", *,
+                 limits: RiskLimits | None = None, settings: EngineSettings | None = None,
+                 **client: Any) -> Self:
+        """An engine on ``KIS_APP_KEY``, ``KIS_APP_SECRET``, ``KIS_ACCOUNT_NO`` (environment
+        or ``env_file``) and ``database`` (a URL or a SQLite path; default: a file in the
+        user's data directory)."""
+        return cls(KISAPIClient.from_env(env_file, **client), database, limits=limits,
+                   settings=settings)
+
+    def __repr__(self) -> str:
+        return f"KISTradingEngine({self.api.kis!r}, {self.store!r})"
+
+    def close(self) -> None:
+        self.api.close()
+        self.store.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- the seed's calls ------------------------------------------------------------------
+    def get_access_token(self) -> str:
+        """The access token in force (a secret: never log it)."""
+        return self.api.get_access_token()
+
+    def get_current_price(self, ticker: str) -> float:
+        return self.api.get_current_price(ticker)
+
+    def execute_buy_order(self, ticker: str, quantity: int | None = None,
+                          price: float | int | None = None, amount_krw: int | None = None,
+                          *, reason: str = "manual", strategy: str = "") -> TradeResult:
+        """Buy ``quantity`` shares, or as many as ``amount_krw`` pays for with commission;
+        at ``price`` (a limit, moved down onto the tick grid) or at the market."""
+        return self._trade(Side.BUY, ticker, quantity, lambda: self._buy_intent(
+            ticker, quantity, price, amount_krw, reason, strategy))
+
+    def execute_sell_order(self, ticker: str, quantity: int | None = None,
+                           price: float | int | None = None, *, reason: str = "manual"
+                           ) -> TradeResult:
+        """Sell ``quantity`` shares of the engine's open trade of ``ticker`` (default: all
+        of it), at ``price`` (a limit, moved up onto the grid) or at the market."""
+        return self._trade(Side.SELL, ticker, quantity, lambda: self._sell_intent(
+            ticker, quantity, price, reason))
+
+    def get_current_positions(self) -> list[PositionReport]:
+        """The engine's open trades, valued at live prices."""
+        return position_reports(self.store.open_trades(), self._prices, self._today(),
+                                self.store.costs)
+
+    # --- more ------------------------------------------------------------------------------
+    def reconcile(self, *, wait: bool = True) -> ReconcileReport:
+        """Bring the store in line with KIS: intents never sent are dropped, orders of
+        unknown outcome looked up, working orders' fills and cancellations recorded,
+        holdings compared. Run it at start-up, before trading."""
+        return reconcile(self.executor, self.store, self.api, wait=wait)
+
+    def status(self) -> EngineStatus:
+        balance = self.api.get_balance()
+        positions = self.get_current_positions()
+        day = self._today()
+        start = dt.datetime(day.year, day.month, day.day, tzinfo=KST)
+        return EngineStatus(
+            cash=balance.cash_d2, positions=tuple(positions),
+            market_value=sum(p.market_value or 0 for p in positions), equity=balance.total,
+            unrealized_pnl=sum(p.unrealized_pnl or 0 for p in positions),
+            realized_pnl_today=self.store.realized_pnl(start, start + dt.timedelta(days=1)),
+            realized_pnl_total=sum(t.pnl for t in self.store.trades()),
+            open_orders=len(self.store.active_orders()),
+            day_start_equity=self.store.opening_equity(day, balance.total))
+
+    def trades(self, status: str | None = None) -> list[TradeRecord]:
+        wanted = None if status is None else TradeStatus(status.upper())
+        return [trade_record(t) for t in self.store.trades(status=wanted)]
+
+    # --- internals -------------------------------------------------------------------------
+    def _today(self) -> dt.date:
+        return self.store.now().astimezone(KST).date()
+
+    def _prices(self, tickers: list[str]) -> dict[str, int]:
+        if not tickers:
+            return {}
+        return {t.symbol: t.last for t in self.api.get_tickers(tickers)}
+
+    def _trade(self, side: Side, ticker: str, quantity: int | None, make) -> TradeResult:
+        context = {"ticker": ticker, "side": side.value, "quantity": quantity}
+        try:
+            intent, note = make()
+            if self.settings.dry_run:
+                return self._dry_run(intent, note)
+            row = self.executor.place(intent)
+            if row.state in (OrderState.ACCEPTED, OrderState.PARTIALLY_FILLED):
+                row = self.executor.await_fill(row)
+            return self._outcome(row)
+        except (Refusal, ex.KISError) as error:
+            message = str(error) if isinstance(error, Refusal) else describe(error)
+            log.warning("%s %s not done: %s", side.value, ticker, message, extra=context)
+            return TradeResult(success=False, ticker=str(ticker), side=side.value,
+                               requested_quantity=quantity or 0, message=message)
+        except Exception as error:  # a bug must not take the caller down mid-trade
+            log.exception("%s %s failed", side.value, ticker, extra=context)
+            return TradeResult(success=False, ticker=str(ticker), side=side.value,
+                               requested_quantity=quantity or 0,
+                               message=f"unexpected error: {describe(error)}")
+
+    def _dry_run(self, intent: OrderIntent, note: str) -> TradeResult:
+        row = self.store.record_intent(intent)
+        what = (f"{intent.side.value} {intent.quantity} {intent.ticker} "
+                + (f"at {intent.limit_price:,}" if intent.limit_price else "at the market"))
+        row = self.store.mark_dropped(row.id, f"dry run: {what}")
+        log.info("dry run: would %s (%s)", what, intent.reason)
+        return trade_result(self.store, row, True, f"dry run: would {what}; nothing sent"
+                            + (f" ({note})" if note else ""))
+
+    def _outcome(self, row: StoredOrder) -> TradeResult:
+        state = OrderState(row.state)
+        if state is OrderState.REJECTED:
+            return trade_result(self.store, row, False, row.error or "KIS refused the order")
+        if state in (OrderState.SENT, OrderState.UNKNOWN):
+            return trade_result(self.store, row, False, "no answer from KIS and the order "
+                                "is not in its books yet: reconciliation will settle it; "
+                                "it was not sent again")
+        if state is OrderState.FILLED:
+            message = f"filled {_shares(row.filled_quantity)}"
+        elif state is OrderState.CANCELLED:
+            message = (f"{row.filled_quantity} of {_shares(row.quantity)} filled; "
+                       "KIS cancelled the rest")
+        else:
+            message = (f"accepted by KIS; {row.filled_quantity} of {_shares(row.quantity)} "
+                       "filled so far, the rest is working")
+        return trade_result(self.store, row, True, message)
+
+    def _quote(self, ticker: str) -> Ticker:
+        return self.api.get_ticker(ticker)
+
+    def _buy_intent(self, ticker: str, quantity: int | None, price: float | int | None,
+                    amount_krw: int | None, reason: str, strategy: str
+                    ) -> tuple[OrderIntent, str]:
+        quote = self._quote(ticker)
+        busy = [o for o in self.store.active_orders(ticker) if o.side == Side.BUY]
+        if busy:
+            raise Refusal(f"a buy of {ticker} is still open or unresolved (order "
+                          f"{busy[0].id}, {busy[0].state}): one at a time")
+        market, kind = instrument_of(quote)
+        book = self.api.get_order_book(ticker) if price is None and amount_krw else None
+        cash = self.api.get_buying_power(ticker).cash if amount_krw is not None else None
+        plan = plan_buy(quote, book, kind, quantity=quantity, price=price,
+                        amount_krw=amount_krw, cash=cash, entry=self._entry(ticker, quote.last),
+                        costs=self.store.costs)
+        held = self.store.open_trades(ticker=ticker)
+        return self._intent(ticker, Side.BUY, plan, market, kind, reason, strategy,
+                            held[0].id if held else None), plan.note
+
+    def _sell_intent(self, ticker: str, quantity: int | None, price: float | int | None,
+                     reason: str) -> tuple[OrderIntent, str]:
+        held = self.store.open_trades(ticker=ticker)
+        if not held:
+            raise Refusal(f"the engine holds no {ticker}")
+        trade = held[0]
+        pending = sum(o.remaining for o in self.store.active_orders(ticker)
+                      if o.side == Side.SELL and o.trade_id == trade.id)
+        sellable = None
+        if self.settings.verify_holdings:
+            position = self.api.get_balance().get_position(ticker)
+            sellable = position.sellable if position is not None else 0
+        quote = self._quote(ticker)
+        market, kind = instrument_of(quote)
+        plan = plan_sell(quote, kind, quantity=quantity, price=price,
+                         available=trade.open_quantity - pending, sellable=sellable)
+        return self._intent(ticker, Side.SELL, plan, market, kind, reason, trade.strategy,
+                            trade.id), plan.note
+
+    def _intent(self, ticker: str, side: Side, plan: OrderPlan, market, kind, reason: str,
+                strategy: str, trade_id: int | None) -> OrderIntent:
+        return OrderIntent(ticker, side, plan.quantity, order_type=plan.order_type,
+                           limit_price=plan.limit_price, trade_id=trade_id, reason=reason,
+                           strategy=strategy, market=market, kind=kind)
+
+    def _entry(self, ticker: str, price: int) -> EntryDecision:
+        limits = self.limits
+        if (limits.max_position_fraction is None and limits.max_open_positions is None
+                and limits.daily_loss_limit is None and limits.daily_loss_fraction is None):
+            return EntryDecision(True, None, "no rule limits this buy")
+        equity = self.api.get_balance().total
+        opened = self.store.open_trades()
+        held = sum(t.open_quantity for t in opened if t.ticker == ticker) * price
+        account = AccountState(equity, max(self.store.opening_equity(self._today(), equity), 0),
+                               len({t.ticker for t in opened}), held)
+        return check_entry(account, limits)
+
+
+def _shares(count: int) -> str:
+    return f"{count:,} share" + ("" if count == 1 else "s")

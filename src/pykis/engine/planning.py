@@ -1,0 +1,99 @@
+"""How big an order is and at what price, decided before anything is recorded: pure
+functions of the quote, the cash, the shares held and the risk rules' decision.
+
+Limit prices move onto the tick grid in the direction that never costs more than asked
+(a buy down, a sale up) and must lie within today's limits. A buy by KRW amount is a
+limit order at the best ask, sized so that its value and commission fit the amount: a
+market order could fill above the quote and spend more than the amount.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pykis.engine.pnl import max_buy_quantity, order_price
+from pykis.engine.risk import EntryDecision
+from pykis.exceptions import InvalidInputError
+from pykis.market import InstrumentKind, PriceLimits, Side, TradingCosts
+from pykis.models import OrderBook, Ticker
+
+__all__ = ["OrderPlan", "Refusal", "plan_buy", "plan_sell"]
+
+
+class Refusal(Exception):
+    """The order should not be made (nothing was recorded); the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPlan:
+    order_type: str  # "market" or "limit"
+    quantity: int
+    limit_price: int | None
+    note: str = ""
+
+
+def _count(value: object, argument: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise InvalidInputError(argument, value, "a positive whole number")
+    return value
+
+
+def _limits(ticker: Ticker) -> PriceLimits | None:
+    if ticker.lower_limit > 0 and ticker.upper_limit >= ticker.lower_limit:
+        return PriceLimits(ticker.lower_limit, ticker.upper_limit)
+    return None
+
+
+def plan_buy(ticker: Ticker, book: OrderBook | None, kind: InstrumentKind, *,
+             quantity: int | None, price: float | int | None, amount_krw: int | None,
+             cash: int | None, entry: EntryDecision, costs: TradingCosts) -> OrderPlan:
+    """A buy of ``quantity`` shares or of at most ``amount_krw`` KRW (exactly one), at
+    ``price`` (a limit) or at the market; ``cash`` caps it when known."""
+    if (quantity is None) == (amount_krw is None):
+        raise InvalidInputError("amount_krw", amount_krw,
+                                "exactly one of quantity and amount_krw")
+    if not entry.allowed:
+        raise Refusal(f"risk: {entry.reason}")
+    limit = None if price is None else order_price(Side.BUY, price, _limits(ticker), kind=kind)
+    if quantity is not None:
+        quantity = _count(quantity, "quantity")
+        unit = limit or ticker.upper_limit or ticker.last
+        if entry.max_value is not None and quantity * unit > entry.max_value:
+            raise Refusal(f"risk: {quantity} x {unit:,} KRW is more than the "
+                          f"{entry.max_value:,} KRW the position may still take")
+        return OrderPlan("limit" if limit else "market", quantity, limit)
+    amount = _count(amount_krw, "amount_krw")
+    if limit is None:
+        ask = book.best_ask[0] if book is not None and book.best_ask else None
+        limit = ask or order_price(Side.BUY, ticker.last, _limits(ticker), kind=kind)
+    caps = {"amount_krw": amount}
+    if cash is not None:
+        caps["orderable cash"] = cash
+    if entry.max_value is not None:
+        caps["position size limit"] = entry.max_value
+    bound = min(caps, key=lambda name: caps[name])
+    shares = max_buy_quantity(max(caps[bound], 0), limit, kind=kind, costs=costs)
+    if shares == 0:
+        raise Refusal(f"{caps[bound]:,} KRW ({bound}) does not buy one share at {limit:,} KRW"
+                      " with its commission")
+    return OrderPlan("limit", shares, limit, f"{shares} shares at {limit:,} fit the {bound}")
+
+
+def plan_sell(ticker: Ticker, kind: InstrumentKind, *, quantity: int | None,
+              price: float | int | None, available: int, sellable: int | None) -> OrderPlan:
+    """A sale of ``quantity`` shares (default: all the trade holds and no other sale is
+    selling) at ``price`` or at the market, never more than KIS says is sellable."""
+    most = available if sellable is None else min(available, sellable)
+    if quantity is None:
+        quantity = most
+        if quantity <= 0:
+            raise Refusal("nothing to sell: the shares held are already being sold"
+                          if available <= 0 or sellable is None else
+                          "KIS shows none of the shares as sellable")
+    quantity = _count(quantity, "quantity")
+    if quantity > most:
+        raise Refusal(f"cannot sell {quantity} shares: {most} can be sold "
+                      f"({available} held by the engine and not being sold"
+                      + ("" if sellable is None else f", {sellable} sellable at KIS") + ")")
+    limit = None if price is None else order_price(Side.SELL, price, _limits(ticker), kind=kind)
+    return OrderPlan("limit" if limit else "market", quantity, limit)

@@ -1,0 +1,146 @@
+"""Strategies: ticks and the position in, order intents out. A strategy decides what it
+would like to do; the engine checks the risk rules, sizes and sends.
+
+    class MyStrategy:
+        name = "mine"
+        def on_tick(self, tick: Tick, holding: Holding | None) -> list[Signal]:
+            if holding is None and tick.price < 70_000:
+                return [Buy(tick.ticker, reason="cheap")]
+            return []
+
+Exits for stop-loss, take-profit and trailing stops are the engine's risk rules, not the
+strategy's: they apply whatever the strategy says.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Protocol, runtime_checkable
+
+from pykis.exceptions import InvalidInputError
+
+__all__ = ["Buy", "Hold", "Holding", "MovingAverageCross", "STRATEGIES", "Sell", "Signal",
+           "Strategy", "Tick", "strategy_named"]
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """A trade (from the stream) or a quote (polled over REST when the stream is down)."""
+
+    ticker: str
+    price: int
+    time: dt.datetime  # when it traded, KST (a polled quote: when it was read)
+    volume: int = 0  # shares in this trade (0 for a polled quote)
+    source: str = "stream"  # "stream" or "poll"
+    received: float = 0.0  # time.perf_counter() when the engine got it
+
+
+@dataclass(frozen=True, slots=True)
+class Holding:
+    """The engine's open trade of the ticker, as a strategy sees it."""
+
+    ticker: str
+    quantity: int
+    entry_price: Decimal
+    high_price: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Buy:
+    """Buy ``quantity`` shares, or ``amount_krw`` worth (default: the engine's budget per
+    position); at ``price`` (a limit) or at the market."""
+
+    ticker: str
+    amount_krw: int | None = None
+    quantity: int | None = None
+    price: int | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Sell:
+    """Sell ``quantity`` shares (default: the whole position)."""
+
+    ticker: str
+    quantity: int | None = None
+    price: int | None = None
+    reason: str = ""
+
+
+Signal = Buy | Sell
+
+
+@runtime_checkable
+class Strategy(Protocol):
+    name: str
+
+    def on_tick(self, tick: Tick, holding: Holding | None) -> Sequence[Signal]:
+        ...
+
+
+class Hold:
+    """Never trades by itself: the risk rules' exits only (the demo's strategy)."""
+
+    name = "hold"
+
+    def on_tick(self, tick: Tick, holding: Holding | None) -> Sequence[Signal]:
+        return ()
+
+
+@dataclass
+class MovingAverageCross:
+    """Buys when the mean of the last ``short`` prices crosses above the mean of the last
+    ``long`` ones, sells the position when it crosses back below; one position per
+    ticker. An example to copy, not advice."""
+
+    short: int = 5
+    long: int = 20
+    amount_krw: int | None = None  # None: the engine's budget per position
+    name: str = "moving_average_cross"
+    _prices: dict[str, deque[int]] = field(default_factory=dict, repr=False)
+    _above: dict[str, bool] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for argument in ("short", "long"):
+            value = getattr(self, argument)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise InvalidInputError(argument, value, "a whole number of prices >= 1")
+        if self.short >= self.long:
+            raise InvalidInputError("short", self.short, f"fewer prices than long={self.long}")
+
+    def on_tick(self, tick: Tick, holding: Holding | None) -> Sequence[Signal]:
+        prices = self._prices.setdefault(tick.ticker, deque(maxlen=self.long))
+        prices.append(tick.price)
+        if len(prices) < self.long:
+            return ()
+        recent = list(prices)[-self.short:]
+        above = sum(recent) * self.long > sum(prices) * self.short
+        was = self._above.get(tick.ticker)
+        self._above[tick.ticker] = above
+        if was is None or was == above:
+            return ()
+        if above and holding is None:
+            return (Buy(tick.ticker, amount_krw=self.amount_krw,
+                        reason=f"MA{self.short} crossed above MA{self.long} at {tick.price:,}"),)
+        if not above and holding is not None:
+            return (Sell(tick.ticker,
+                         reason=f"MA{self.short} crossed below MA{self.long} at {tick.price:,}"),)
+        return ()
+
+
+STRATEGIES: dict[str, type] = {"hold": Hold, "moving_average_cross": MovingAverageCross}
+
+
+def strategy_named(name: str, **parameters: object) -> Strategy:
+    """A built-in strategy by name, with its parameters (from a config file)."""
+    if name not in STRATEGIES:
+        raise InvalidInputError("strategy", name, f"one of {sorted(STRATEGIES)}")
+    try:
+        return STRATEGIES[name](**parameters)
+    except TypeError as error:
+        raise InvalidInputError("strategy", parameters, f"the parameters of {name!r}: {error}"
+                                ) from None
