@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -12,15 +13,25 @@ import httpx
 RUN = [sys.executable, "-c", "from pykis.cli.main import run; run()"]
 
 
-def test_demo_fetches_a_quote_from_the_embedded_simulator() -> None:
-    done = subprocess.run([*RUN, "demo", "--symbol", "000660"], capture_output=True,
-                          text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert "SK하이닉스 (000660)" in done.stdout
-    assert "Simulator listening on http://127.0.0.1:" in done.stdout
-    price = next(line for line in done.stdout.splitlines() if "price" in line)
-    cells = [part.strip().replace(",", "") for part in price.split("│")]
-    assert any(cell.isdigit() and int(cell) > 0 for cell in cells)
+def test_demo_runs_the_whole_trading_cycle(tmp_path) -> None:
+    ledger = tmp_path / "demo.sqlite3"
+    done = subprocess.run([*RUN, "demo", "--database", str(ledger)], capture_output=True,
+                          text=True, timeout=180, env={**os.environ, "COLUMNS": "200"})
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    assert "embedded KIS simulator at http://127.0.0.1:" in out
+    steps = ["1. Current price", "2. Buy for 100,000 KRW", "3. Position verified",
+             "4. Monitoring", "5. Sold", "6. P&L", "7. No open position left"]
+    positions = [out.index(step) for step in steps]
+    assert positions == sorted(positions)
+    assert "take-profit:" in out
+    # What it printed is what its ledger holds: one closed trade, P&L with fees and tax.
+    from pykis.engine.store import Store
+
+    with Store(ledger) as store:
+        [trade] = store.trades()
+    assert trade.trade_status == "CLOSED" and trade.tax > 0 and trade.fees > 0
+    assert f"P&L  {trade.pnl:+,} KRW" in out and f"tax {trade.tax:,} KRW" in out
 
 
 def test_demo_rejects_an_unknown_symbol() -> None:
@@ -63,5 +74,5 @@ def test_help_lists_the_commands() -> None:
     done = subprocess.run([*RUN, "--help"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0
     for command in ("quote", "book", "ohlcv", "balance", "orders", "buy", "sell", "cancel",
-                    "demo", "sim"):
+                    "demo", "sim", "engine"):
         assert f" {command} " in done.stdout

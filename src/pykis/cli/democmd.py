@@ -1,42 +1,151 @@
-"""``pykis demo``: the embedded simulator on a real socket, and a quote fetched from it
-with the ``KIS`` client, as a program of yours would (token, then 주식현재가 시세)."""
+"""``pykis demo``: the whole trading cycle on the embedded simulator, step by step, as a
+program of yours would run it against KIS: price, a buy for an amount of KRW, the
+position checked against the broker, the price watched on the real-time stream until
+take-profit (the simulator's market is made to rally), the sale, the P&L with fees and
+tax, and no position left."""
 
 from __future__ import annotations
 
+import logging
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
 import typer
 from rich.console import Console
-from rich.table import Table
 
+from pykis import KIS
 from pykis.cli.session import embedded, reporting
-from pykis.cli.tables import percent, signed, trend, won
 from pykis.exceptions import NotFoundError
+from pykis.market import Rounding, round_to_tick
 
 __all__ = ["run_demo"]
 
 
-def run_demo(seed: int, symbol: str) -> None:
-    console = Console()
-    with reporting(), embedded(seed=seed) as (kis, server):
-        console.print(f"Simulator listening on [cyan]{server.base_url}[/] "
-                      f"(account {kis.account_no}, no KIS account needed)")
-        universe = server.sim.market.universe
+@contextmanager
+def _database(path: str | None) -> Iterator[str]:
+    if path:
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="pykis-demo-") as folder:
+        yield str(Path(folder) / "engine.sqlite3")
+
+
+def _rally(base_url: str, symbol: str, start: int, stop: threading.Event) -> None:
+    """The market rises a little every quarter second (the simulator's control plane
+    trades the symbol there), until the demo has sold."""
+    price = start
+    while not stop.wait(0.25):
+        price = round_to_tick(price * Decimal("1.004"), Rounding.UP)
         try:
-            ticker = kis.fetch_ticker(symbol)
-        except NotFoundError:
-            Console(stderr=True).print(
-                f"unknown symbol {symbol!r}: try one of {', '.join(list(universe)[:8])}",
-                markup=False)
-            raise typer.Exit(1) from None
-    # inquire-price carries no name; the simulator knows it.
-    table = Table(title=f"{universe[symbol].name} ({symbol})", show_header=False)
-    table.add_column("Field")
-    table.add_column("Value", justify="right")
-    for label, value in [("price", trend(ticker.change, won(ticker.last))),
-                         ("change", signed(ticker.change)),
-                         ("change %", percent(ticker.percentage)),
-                         ("open", won(ticker.open)), ("high", won(ticker.high)),
-                         ("low", won(ticker.low)), ("volume", won(ticker.volume)),
-                         ("upper limit", won(ticker.upper_limit)),
-                         ("lower limit", won(ticker.lower_limit))]:
-        table.add_row(label, value)
-    console.print(table)
+            httpx.post(f"{base_url}/_sim/market/{symbol}/price", json={"price": price},
+                       timeout=5)
+        except httpx.HTTPError:
+            return
+
+
+def run_demo(seed: int, symbol: str, amount: int, take_profit: Decimal,
+             database: str | None) -> None:
+    # Imported here: the engine needs the "engine" extra, the other commands do not.
+    from pykis.engine import KISTradingEngine, RiskLimits
+
+    console = Console(highlight=False)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    with reporting(), embedded(seed=seed) as (kis, server), _database(database) as db:
+        name = _name(server, symbol)
+        console.print(f"[bold]PyKIS demo[/]: a trading cycle on the embedded KIS simulator "
+                      f"at [cyan]{server.base_url}[/] (account {kis.account_no}; no KIS "
+                      "account needed)")
+        limits = RiskLimits(take_profit=take_profit, stop_loss=Decimal("0.05"))
+        engine = KISTradingEngine(kis, db, limits=limits)
+        try:
+            _cycle(console, engine, kis, server, symbol, name, amount, take_profit)
+        finally:
+            engine.store.close()
+        console.print(f"Ledger: {db}" if database else
+                      "Ledger: a temporary SQLite file, now removed (--database FILE keeps it)")
+
+
+def _name(server, symbol: str) -> str:
+    listing = server.sim.market.universe.get(symbol)
+    if listing is None:
+        known = ", ".join(list(server.sim.market.universe)[:8])
+        Console(stderr=True).print(f"unknown symbol {symbol!r}: try one of {known}", markup=False)
+        raise typer.Exit(1)
+    return f"{listing.name} ({symbol})"
+
+
+def _step(console: Console, number: int, title: str, text: str) -> None:
+    console.print(f"[bold]{number}. {title}[/]  {text}")
+
+
+def _fail(console: Console, message: str) -> None:
+    Console(stderr=True).print(f"demo failed: {message}", markup=False)
+    raise typer.Exit(1)
+
+
+def _cycle(console: Console, engine, kis: KIS, server, symbol: str, name: str, amount: int,
+           take_profit: Decimal) -> None:
+    from pykis.engine import Monitor, MonitorSettings
+
+    engine.reconcile()
+    try:
+        price = engine.get_current_price(symbol)
+    except NotFoundError:
+        _fail(console, f"no quote for {symbol}")
+    _step(console, 1, "Current price", f"{name}: {price:,.0f} KRW")
+
+    bought = engine.execute_buy_order(symbol, amount_krw=amount, reason="demo: buy")
+    if not bought.success or not bought.quantity:
+        _fail(console, f"the buy did not fill: {bought.message}")
+    _step(console, 2, f"Buy for {amount:,} KRW",
+          f"{bought.quantity} share(s) at {bought.price:,.0f} KRW, commission {bought.fees:,}"
+          f" KRW (KIS order {bought.order_id})")
+
+    [position] = engine.get_current_positions()
+    at_broker = kis.get_position(symbol)
+    if at_broker is None or at_broker.quantity != position.quantity:
+        _fail(console, f"the broker holds {at_broker}, the engine {position.quantity}")
+    target = position.entry_price * (1 + take_profit)
+    _step(console, 3, "Position verified",
+          f"engine: {position.quantity} @ {position.entry_price:,.0f}; KIS balance: "
+          f"{at_broker.quantity} @ {at_broker.average_price:,.0f}")
+
+    _step(console, 4, "Monitoring", f"real-time trades of {symbol}; take-profit at "
+          f"+{take_profit:%} (>= {target:,.0f} KRW), stop-loss at -5%. The simulator's "
+          "market now rallies:")
+    stop = threading.Event()
+    rally = threading.Thread(target=_rally, args=(server.base_url, symbol, int(price), stop),
+                             daemon=True)
+
+    def show(decision) -> None:
+        if decision.action in ("hold", "sell"):
+            console.print(f"   {decision.tick.time:%H:%M:%S}  {decision.tick.price:>9,}  "
+                          + (decision.reason if decision.action == "sell" else "hold"))
+
+    monitor = Monitor(engine, [symbol], settings=MonitorSettings(sessions="always"),
+                      on_decision=show)
+    rally.start()
+    try:
+        report = monitor.run(seconds=120, until=lambda m: not engine.store.open_trades())
+    finally:
+        stop.set()
+        rally.join(5)
+    sales = [r for r in report.orders if r.side == "sell" and r.quantity]
+    if not sales:
+        _fail(console, f"no sale within two minutes ({report.stopped})")
+    sold = sales[-1]
+    _step(console, 5, "Sold", f"{sold.quantity} share(s) at {sold.price:,.0f} KRW "
+          f"(KIS order {sold.order_id})")
+    [trade] = engine.trades()
+    _step(console, 6, "P&L", f"{trade.pnl:+,} KRW ({trade.pnl_percent:+.2f}%) after "
+          f"commission {trade.fees:,} KRW (both sides) and tax {trade.tax:,} KRW")
+    left = engine.get_current_positions()
+    at_broker = kis.get_position(symbol)
+    if left or at_broker is not None:
+        _fail(console, f"a position is left: engine {left}, KIS {at_broker}")
+    _step(console, 7, "No open position left", "the engine's ledger and KIS's balance agree")

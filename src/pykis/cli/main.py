@@ -2,8 +2,9 @@
 
     pykis quote 005930 000660  quotes (also: book, ohlcv, balance, orders, buy, sell, cancel)
     pykis balance --sim        any of them against an embedded simulator, no account needed
-    pykis demo                 start the embedded simulator and fetch a quote from it
+    pykis demo                 a whole trading cycle on an embedded simulator
     pykis sim --port 8080      run the KIS-compatible simulator for your own code
+    pykis engine run -c bot.toml   the trading engine (also: engine status, engine trades)
 """
 
 from __future__ import annotations
@@ -26,6 +27,15 @@ if typer is not None:
     marketcmd.register(app)
     tradecmd.register(app)
 
+    def _engine_app() -> None:
+        try:
+            from pykis.cli.enginecmd import app as engine_app
+        except ImportError:  # pragma: no cover - only without the "engine" extra
+            return
+        app.add_typer(engine_app, name="engine", rich_help_panel="Trading engine")
+
+    _engine_app()
+
     @app.command(rich_help_panel="Simulator")
     def sim(
         host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
@@ -47,12 +57,19 @@ if typer is not None:
     @app.command(rich_help_panel="Simulator")
     def demo(
         seed: int = typer.Option(42, help="Seed of the synthetic market."),
-        symbol: str = typer.Option("005930", help="Symbol to quote."),
+        symbol: str = typer.Option("005930", help="Symbol to trade."),
+        amount: int = typer.Option(100_000, min=1, help="KRW to buy for."),
+        take_profit: float = typer.Option(0.02, min=0.001, max=1.0,
+                                          help="Sell at this rise over the entry price."),
+        database: str = typer.Option("", help="Keep the engine's ledger in this SQLite file "
+                                     "or database URL (default: a temporary file)."),
     ) -> None:
-        """Start the embedded simulator on a local port and fetch a quote from it."""
+        """A whole trading cycle on an embedded simulator (no KIS account needed)."""
+        from decimal import Decimal
+
         from pykis.cli.democmd import run_demo
 
-        run_demo(seed, symbol)
+        run_demo(seed, symbol, amount, Decimal(str(take_profit)), database or None)
 
 
 def run() -> None:

@@ -91,5 +91,6 @@ def embedded(*, paper: bool = False, seed: int = SIM_SEED) -> Iterator[tuple[KIS
     with SimServer(sim) as server, tempfile.TemporaryDirectory(prefix="pykis-sim-") as tmp:
         with KIS(creds.app_key, creds.app_secret, creds.account_no, is_paper=paper,
                  base_url=server.base_url, token_path=Path(tmp) / "tokens.json",
-                 rate_store=MemoryStore(), clock=sim.clock.timestamp) as kis:
+                 rate_store=MemoryStore(), clock=sim.clock.timestamp,
+                 hts_id=creds.hts_id) as kis:
             yield kis, server

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from pykis.api.orders import ORDER_TYPES
 from pykis.engine.store import Order as StoredOrder
-from pykis.engine.store import OrderState, Store
+from pykis.engine.store import FillSource, OrderState, Store
 from pykis.market import KST
 from pykis.models import Order as BrokerOrder
 
@@ -23,7 +23,8 @@ __all__ = ["apply_report", "is_final", "match_booked"]
 _FINAL = {OrderState.FILLED, OrderState.CANCELLED, OrderState.REJECTED, OrderState.DROPPED}
 
 
-def apply_report(store: Store, row: StoredOrder, broker: BrokerOrder) -> tuple[StoredOrder, bool]:
+def apply_report(store: Store, row: StoredOrder, broker: BrokerOrder,
+                 source: FillSource = FillSource.REST) -> tuple[StoredOrder, bool]:
     """Record what KIS says of ``row`` (KIS's order ``broker``): its report, any fills
     beyond those recorded, and the end of a remainder KIS cancelled or let expire.
     Returns the order as stored now, and whether anything but the report changed."""
@@ -33,7 +34,7 @@ def apply_report(store: Store, row: StoredOrder, broker: BrokerOrder) -> tuple[S
     if broker.filled > row.filled_quantity and broker.cost > row.filled_value:
         # A report older than what is recorded (a late notice) has lower totals: skipped.
         store.sync_fills(row.id, total_quantity=broker.filled, total_value=broker.cost,
-                         filled_at=_fill_time(store, broker))
+                         filled_at=_fill_time(store, broker), source=source)
         changed = True
     row = store.get_order(row.id)
     state = OrderState(row.state)

@@ -39,7 +39,7 @@ from pykis.engine.results import (
 from pykis.engine.risk import AccountState, EntryDecision, RiskLimits, check_entry
 from pykis.engine.store import Order as StoredOrder
 from pykis.engine.store import OrderIntent, OrderState, Store, TradeStatus
-from pykis.market import KST, Side
+from pykis.market import KST, Side, validate_symbol
 from pykis.models import Ticker
 
 __all__ = ["EngineSettings", "KISTradingEngine"]
@@ -159,6 +159,7 @@ class KISTradingEngine:
     def _trade(self, side: Side, ticker: str, quantity: int | None, make) -> TradeResult:
         context = {"ticker": ticker, "side": side.value, "quantity": quantity}
         try:
+            validate_symbol(ticker, "ticker")
             intent, note = make()
             if self.settings.dry_run:
                 return self._dry_run(intent, note)

@@ -95,14 +95,17 @@ class Executor:
     # --- orders of unknown outcome --------------------------------------------------------
     def resolve_one(self, order_id: int, *, wait: bool) -> StoredOrder:
         """Look the order up until KIS's books say what became of it; with ``wait``,
-        until it is found or ``settle_seconds`` have passed since it was sent."""
+        until it is found or ``settle_seconds`` have passed since it was sent (and as
+        long again in real time at most, should the store's clock stand still)."""
+        deadline = time.monotonic() + self.settings.settle_seconds + 1.0
         while True:
             try:
                 self.resolve([self.store.get_order(order_id)])
             except ex.KISError as error:  # KIS cannot be asked now: try again shortly
                 log.warning("order %s: look-up failed (%s)", order_id, describe(error))
             row = self.store.get_order(order_id)
-            if not wait or OrderState(row.state) not in (OrderState.SENT, OrderState.UNKNOWN):
+            if not wait or OrderState(row.state) not in (OrderState.SENT, OrderState.UNKNOWN) \
+                    or time.monotonic() >= deadline:
                 return row
             self._sleep(max(self.settings.poll_interval, 0.05))
 

@@ -35,7 +35,7 @@ from pykis.engine.engine import KISTradingEngine
 from pykis.engine.reconcile import sync_working
 from pykis.engine.results import TradeResult
 from pykis.engine.risk import PositionState, check_exit
-from pykis.engine.store import OrderState
+from pykis.engine.store import FillSource, OrderState
 from pykis.engine.strategy import Buy, Hold, Holding, Sell, Signal, Strategy, Tick
 from pykis.market import KST, Session, TradingCalendar
 from pykis.models import Order, Trade
@@ -54,11 +54,12 @@ class MonitorSettings:
     stale_after: float = 10.0  # seconds without a stream tick before polling
     poll_interval: float = 2.0
     sync_interval: float = 5.0
+    stream_timeout: float = 10.0  # for KIS to confirm the subscriptions at start
 
     def __post_init__(self) -> None:
         if self.sessions not in SESSIONS:
             raise ex.InvalidInputError("sessions", self.sessions, f"one of {SESSIONS}")
-        for name in ("stale_after", "poll_interval", "sync_interval"):
+        for name in ("stale_after", "poll_interval", "sync_interval", "stream_timeout"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
                 raise ex.InvalidInputError(name, value, "a positive number of seconds")
@@ -178,10 +179,12 @@ class Monitor:
         self._stream_retry = time.monotonic() + 30.0
         try:
             realtime = kis.realtime
-            trades = realtime.on(kis.watch_trades_for_symbols(self.symbols), self._on_trade)
+            wait = self.settings.stream_timeout
+            trades = realtime.on(kis.watch_trades_for_symbols(self.symbols), self._on_trade,
+                                 wait)
             self._subscriptions.append(trades)
             if kis.hts_id:
-                orders = realtime.on(kis.watch_orders(), self._on_notice)
+                orders = realtime.on(kis.watch_orders(), self._on_notice, wait)
                 self._subscriptions.append(orders)
         except (ex.KISError, TimeoutError, OSError) as error:
             log.warning("no real-time stream (%s); polling quotes instead", error)
@@ -311,7 +314,7 @@ class Monitor:
         if row is None or OrderState(row.state) not in (OrderState.ACCEPTED,
                                                         OrderState.PARTIALLY_FILLED):
             return  # not ours, not booked yet (the sender records it), or finished
-        _, changed = apply_report(store, row, order)
+        _, changed = apply_report(store, row, order, FillSource.NOTICE)
         if changed:
             self._refresh()
 

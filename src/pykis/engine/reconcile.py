@@ -57,6 +57,7 @@ def _drop_intents(store: Store) -> list[int]:
 def _resolve(executor: Executor, store: Store, wait: bool) -> dict[str, list[int]]:
     outcome: dict[str, list[int]] = {"found": [], "not_booked": [], "still_unknown": []}
     settle = executor.settings.settle_seconds
+    deadline = time.monotonic() + settle + 1.0  # should the store's clock stand still
     while True:
         pending = store.unresolved_orders()
         if not pending:
@@ -64,7 +65,7 @@ def _resolve(executor: Executor, store: Store, wait: bool) -> dict[str, list[int
         step = executor.resolve(pending)
         outcome["found"] += step["found"]
         outcome["not_booked"] += step["not_booked"]
-        if not step["still_unknown"] or not wait:
+        if not step["still_unknown"] or not wait or time.monotonic() >= deadline:
             outcome["still_unknown"] = step["still_unknown"]
             break
         # Some were sent moments ago: KIS may not have booked them yet.

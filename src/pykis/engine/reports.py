@@ -68,4 +68,5 @@ def trade_record(trade: Trade) -> TradeRecord:
         quantity=trade.quantity, open_quantity=trade.open_quantity,
         entry_price=trade.entry_price, exit_price=trade.exit_price, fees=trade.fees,
         tax=trade.tax, pnl=trade.pnl, pnl_percent=trade.pnl_percent, reason=trade.reason,
-        strategy=trade.strategy, opened_at=trade.opened_at, closed_at=trade.closed_at)
+        strategy=trade.strategy, high_price=trade.high_price, opened_at=trade.opened_at,
+        closed_at=trade.closed_at)

@@ -70,6 +70,7 @@ class TradeRecord(_Frozen):
     pnl_percent: Decimal | None
     reason: str | None
     strategy: str
+    high_price: int | None  # the highest price seen while open (trailing stops)
     opened_at: dt.datetime
     closed_at: dt.datetime | None
 

@@ -225,12 +225,13 @@ class Store:
                                       costs=self.costs, charged=charged)
 
     def sync_fills(self, order_id: int, *, total_quantity: int, total_value: int,
-                   filled_at: dt.datetime) -> Fill | None:
+                   filled_at: dt.datetime, source: FillSource = FillSource.REST
+                   ) -> Fill | None:
         """Catch up with the broker's cumulative figures; see :func:`.fills.sync_fills`."""
         with self.transaction() as session:
             return _fills.sync_fills(session, order_id, total_quantity=total_quantity,
                                      total_value=total_value, filled_at=filled_at,
-                                     recorded_at=self.now(), costs=self.costs)
+                                     recorded_at=self.now(), costs=self.costs, source=source)
 
     def fills_of(self, order_id: int) -> list[Fill]:
         with self.transaction() as session:

@@ -1,0 +1,133 @@
+"""The engine's configuration file and ``pykis engine run | status | trades``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from engines import make_engine
+from pykis.engine.config import load_config
+from pykis.engine.strategy import MovingAverageCross
+from pykis.exceptions import InvalidInputError
+from pykis.sim import Env, SimConfig, SimServer, Simulator
+
+RUN = [sys.executable, "-c", "from pykis.cli.main import run; run()"]
+GOOD = """
+database = "sqlite:///bot.sqlite3"
+symbols = ["005930", "000660"]
+sessions = "always"
+budget_krw = 250000
+
+[risk]
+stop_loss = 0.03
+take_profit = 0.05
+max_open_positions = 3
+
+[strategy]
+name = "moving_average_cross"
+short = 3
+long = 8
+
+[sim]
+enabled = true
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "bot.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_config_file_builds_the_engine_settings(tmp_path):
+    config = load_config(write(tmp_path, GOOD))
+    limits = config.risk.limits()
+    assert (limits.stop_loss, limits.take_profit) == (Decimal("0.03"), Decimal("0.05"))
+    assert limits.max_open_positions == 3 and limits.trailing_stop is None
+    assert config.strategy.build() == MovingAverageCross(short=3, long=8)
+    assert config.monitor_settings().budget_krw == 250_000
+    assert config.sim.enabled and not config.engine_settings().dry_run
+    assert load_config(write(tmp_path, GOOD), dry_run=True).engine_settings().dry_run
+
+
+@pytest.mark.parametrize(("change", "named"), [
+    (("stop_loss = 0.03", "stop_los = 0.03"), "risk.stop_los"),  # a typo never turns a rule off
+    (("stop_loss = 0.03", "stop_loss = 1.5"), "stop_loss"),
+    (('short = 3', 'short = 9'), "short"),
+    (('name = "moving_average_cross"', 'name = "martingale"'), "strategy"),
+    (('symbols = ["005930", "000660"]', 'symbols = ["5930"]'), "symbols"),
+    (('symbols = ["005930", "000660"]', "symbols = []"), "symbols"),
+    (('sessions = "always"', 'sessions = "sometimes"'), "sessions"),
+    (("budget_krw = 250000", "budget_krw = -1"), "budget_krw"),
+])
+def test_a_bad_setting_is_named(tmp_path, change, named):
+    with pytest.raises(InvalidInputError) as error:
+        load_config(write(tmp_path, GOOD.replace(*change)))
+    assert error.value.argument == named
+
+
+def test_more_symbols_than_one_real_time_session_carries_are_refused(tmp_path):
+    symbols = ", ".join(f'"{900000 + n}"' for n in range(41))
+    text = GOOD.replace('symbols = ["005930", "000660"]', f"symbols = [{symbols}]")
+    with pytest.raises(InvalidInputError, match="symbols"):
+        load_config(write(tmp_path, text))
+
+
+def test_an_unreadable_or_invalid_file_is_named(tmp_path):
+    with pytest.raises(InvalidInputError, match="readable"):
+        load_config(tmp_path / "missing.toml")
+    with pytest.raises(InvalidInputError, match="valid TOML"):
+        load_config(write(tmp_path, "symbols = ["))
+
+
+def test_engine_run_trades_on_an_embedded_simulator(tmp_path):
+    ledger = tmp_path / "ledger.sqlite3"
+    done = subprocess.run([*RUN, "engine", "run", "-c", str(write(tmp_path, GOOD)),
+                           "--seconds", "3", "--database", str(ledger)],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path,
+                          env={**os.environ, "COLUMNS": "200"})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Stopped (time)" in done.stdout and "Engine: equity 10,000,000 KRW" in done.stdout
+    assert "reconciled" in done.stderr  # the ledger is reconciled before trading
+    assert ledger.exists()
+
+
+def test_engine_run_reports_a_bad_config_in_one_line(tmp_path):
+    done = subprocess.run([*RUN, "engine", "run", "-c",
+                           str(write(tmp_path, GOOD.replace("long = 8", "long = 2")))],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "InvalidInputError" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_engine_status_and_trades_read_the_ledger_and_kis(tmp_path):
+    # The wall clock: the command's client has no other, and tokens expire by it.
+    sim = Simulator(SimConfig(always_open=True, rate_limits={Env.REAL: 0, Env.PAPER: 0}))
+    ledger = tmp_path / "ledger.sqlite3"
+    with SimServer(sim) as server:
+        with make_engine(sim, tmp_path, database=ledger, base_url=server.base_url) as engine:
+            engine.execute_buy_order("005930", 3)
+            engine.execute_sell_order("005930", 1, reason="trim")
+        creds = sim.credentials(Env.REAL)
+        env = {**os.environ, "KIS_APP_KEY": creds.app_key, "KIS_APP_SECRET": creds.app_secret,
+               "KIS_ACCOUNT_NO": creds.account_no, "KIS_BASE_URL": server.base_url,
+               "PYKIS_CACHE_DIR": str(tmp_path / "cache"), "COLUMNS": "200",
+               # the engine's token: KIS issues one a minute, a second would be waited for
+               "KIS_TOKEN_PATH": str(tmp_path / "tokens.json")}
+        status = subprocess.run([*RUN, "engine", "status", "--database", str(ledger)],
+                                capture_output=True, text=True, timeout=120, env=env,
+                                cwd=tmp_path)
+    assert status.returncode == 0, status.stdout + status.stderr
+    assert "005930" in status.stdout and "open orders 0" in status.stdout
+    trades = subprocess.run([*RUN, "engine", "trades", "--database", str(ledger)],
+                            capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
+    assert trades.returncode == 0, trades.stderr
+    [row] = [line for line in trades.stdout.splitlines() if "005930" in line]
+    assert "OPEN" in row and "trim" in row
+    secret = creds.app_secret
+    assert secret not in status.stdout + status.stderr + trades.stdout + trades.stderr

@@ -1,0 +1,62 @@
+"""Engine test support: a ``KISTradingEngine`` on the simulator, and the comparison of
+its ledger with the simulator's books that every engine test ends with."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from clients import FAST_RETRY, NO_LIMIT
+from pykis import KIS
+from pykis.engine import EngineSettings, ExecutionSettings, KISTradingEngine, RiskLimits
+from pykis.engine.store import OrderState
+from pykis.sim import Env, Simulator
+from pykis.sim.accounts import OrderKind
+from pykis.utils.ratelimit import MemoryStore
+
+FAST = ExecutionSettings(fill_timeout=2.0, poll_interval=0.02, settle_seconds=0.3)
+
+
+def make_engine(sim: Simulator, tmp_path: Path, *, database: str | Path | None = None,
+                limits: RiskLimits | None = None, settings: EngineSettings | None = None,
+                env: Env = Env.REAL, base_url: str = "http://sim", **client: Any
+                ) -> KISTradingEngine:
+    """An engine of the first ``env`` account, in-process unless ``base_url`` names a
+    server; its store on ``database`` (default: a SQLite file in ``tmp_path``)."""
+    creds = sim.credentials(env)
+    options = {"transport": sim.transport()} if base_url == "http://sim" else {}
+    kis = KIS(creds.app_key, creds.app_secret, creds.account_no, is_paper=env is Env.PAPER,
+              base_url=base_url, token_path=tmp_path / "tokens.json", rate=NO_LIMIT,
+              rate_store=MemoryStore(), clock=sim.clock.timestamp, retry=FAST_RETRY,
+              **{**options, **client})
+    return KISTradingEngine(kis, database or tmp_path / "engine.sqlite3", limits=limits,
+                            settings=settings or EngineSettings(execution=FAST))
+
+
+def booked_orders(sim: Simulator, account_no: str) -> dict[tuple[str, str], Any]:
+    """The simulator's new orders of the account by (day, number)."""
+    account = sim.account_by_number(account_no)
+    return {(o.day.isoformat(), str(o.number)): o for o in account.orders.values()
+            if o.kind is OrderKind.NEW}
+
+
+def assert_ledger_matches(engine: KISTradingEngine, sim: Simulator) -> None:
+    """The store says exactly what the simulator's books say: one stored order per booked
+    order and none more, the same fills, nothing unresolved, the same holdings."""
+    account_no = engine.api.kis.account_no.replace("-", "")
+    booked = booked_orders(sim, account_no)
+    stored = {(o.broker_order_date.isoformat(), o.broker_order_id): o
+              for o in engine.store.orders() if o.broker_order_id is not None}
+    assert sorted(stored) == sorted(booked)
+    for key, order in booked.items():
+        row = stored[key]
+        assert (row.ticker, row.side, row.quantity) == (order.code, str(order.side), order.qty)
+        assert (row.filled_quantity, row.filled_value) == (order.filled, order.filled_value)
+    states = Counter(o.state for o in engine.store.orders())
+    assert not {OrderState.INTENT, OrderState.SENT, OrderState.UNKNOWN} & set(states), states
+    held = Counter()
+    for trade in engine.store.open_trades():
+        held[trade.ticker] += trade.open_quantity
+    positions = sim.account_by_number(account_no).positions
+    assert dict(held) == {code: p.qty for code, p in positions.items() if p.qty}
