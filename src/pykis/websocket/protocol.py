@@ -45,6 +45,7 @@ class Event:
 
     __slots__ = ("tr_id", "values", "_today")
     names: tuple[str, ...] = ()  # the documented layout, set per TR by _layout
+    width: int = 0  # len(names)
     _index: dict[str, int] = {}
 
     def __init__(self, tr_id: str, values: list[str], today: Callable[[], dt.date]) -> None:
@@ -86,6 +87,7 @@ def _moment(day: dt.date, hhmmss: str) -> dt.datetime:
 
 def _layout(cls: type[Event], tr_id: str) -> type[Event]:
     cls.names = FIELDS[tr_id]
+    cls.width = len(cls.names)
     cls._index = {name: i for i, name in enumerate(cls.names)}
     return cls
 
@@ -302,26 +304,42 @@ class Codec:
 
     def decode(self, text: str) -> list[Event | ControlEvent | Heartbeat]:
         """The events of one text frame (several for a multi-record data frame)."""
+        # The hot path of a busy stream, a plain frame of one trade, is written out here:
+        # one split per level, no regular expressions, no further calls.
+        if text[:2] == "0|":
+            try:
+                _, tr_id, count_text, payload = text.split("|", 3)
+                cls = EVENTS[tr_id]
+            except (ValueError, KeyError):
+                raise ProtocolError(f"not a KIS data frame: {text[:40]!r}") from None
+            values = payload.split("^")
+            if count_text == "001" and len(values) >= cls.width:
+                return [cls(tr_id, values, self._today)]
+            return self._records(cls, tr_id, count_text, values)
         first = text[:1]
-        if first == "0" or first == "1":
+        if first == "1":
             return self._data(text)
         if first == "{":
             return [self._control(text)]
         raise ProtocolError(f"not a KIS frame: {text[:40]!r}")
 
     def _data(self, text: str) -> list[Event]:
-        # The hot path of a busy stream: one split per level, no regular expressions.
         try:
-            flag, tr_id, count_text, payload = text.split("|", 3)
-            count = int(count_text)
+            _, tr_id, count_text, payload = text.split("|", 3)
             cls = EVENTS[tr_id]
         except (ValueError, KeyError):
             raise ProtocolError(f"not a KIS data frame: {text[:40]!r}") from None
-        if flag == "1":
-            payload = self._decrypt(tr_id, payload)
-        values = payload.split("^")
+        values = self._decrypt(tr_id, payload).split("^")
+        return self._records(cls, tr_id, count_text, values)
+
+    def _records(self, cls: type[Event], tr_id: str, count_text: str, values: list[str]
+                 ) -> list[Event]:
+        try:
+            count = int(count_text)
+        except ValueError:
+            raise ProtocolError(f"{tr_id}: not a record count: {count_text!r}") from None
         size, left = divmod(len(values), count) if count > 0 else (0, 1)
-        if left or size < len(cls.names):
+        if left or size < cls.width:
             raise ProtocolError(f"{tr_id}: {len(values)} values do not make {count} records")
         if count == 1:
             return [cls(tr_id, values, self._today)]
