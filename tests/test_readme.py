@@ -3,7 +3,11 @@ configured the way a user would: the environment."""
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import threading
+import time
 from pathlib import Path
 
 from support import make_sim
@@ -49,3 +53,38 @@ def test_the_readme_real_time_example_runs(tmp_path: Path, monkeypatch, capsys) 
     printed = capsys.readouterr().out.splitlines()
     assert printed[-1].split()[:2] == [str(order.number), str(order.number)]
     assert int(printed[-1].split()[3]) == order.filled == 1
+
+
+def test_the_readme_engine_example_runs_until_sigterm(tmp_path: Path, monkeypatch, capsys
+                                                      ) -> None:
+    code = re.search(r"```python\n(from decimal import Decimal\nfrom pykis.engine import .*?)```",
+                     README.read_text(), re.S).group(1)
+    sim = Simulator(SimConfig(always_open=True, rate_limits={Env.REAL: 0, Env.PAPER: 0}))
+    creds = sim.credentials(Env.REAL)
+    with SimServer(sim) as server:
+        for name, value in {"KIS_APP_KEY": creds.app_key, "KIS_APP_SECRET": creds.app_secret,
+                            "KIS_ACCOUNT_NO": creds.account_no,
+                            "KIS_BASE_URL": server.base_url}.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.chdir(tmp_path)
+        # A token cache of its own: the other README tests' simulators gave the same app
+        # key tokens within the minute, and the client would wait out KIS's one a minute.
+        monkeypatch.setenv("PYKIS_CACHE_DIR", str(tmp_path / "cache"))
+        # The loop runs "until Ctrl-C or SIGTERM": this test sends SIGTERM once the loop
+        # has taken it over, and has watched for a second.
+        stopper = threading.Thread(target=_terminate_when_handled, daemon=True)
+        stopper.start()
+        exec(compile(code, "README.md", "exec"), {})
+        stopper.join(5)
+    assert (tmp_path / "bot.sqlite3").exists()
+    [booked] = sim.account_by_number(creds.account_no).orders.values()
+    assert booked.code == "005930" and booked.filled >= 1
+    assert capsys.readouterr().out.startswith(f"True {booked.filled} ")
+
+
+def _terminate_when_handled() -> None:
+    deadline = time.monotonic() + 60
+    while signal.getsignal(signal.SIGTERM) is signal.SIG_DFL and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(1.0)
+    os.kill(os.getpid(), signal.SIGTERM)
