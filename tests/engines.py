@@ -26,7 +26,8 @@ def make_engine(sim: Simulator, tmp_path: Path, *, database: str | Path | None =
     server; its store on ``database`` (default: a SQLite file in ``tmp_path``)."""
     creds = sim.credentials(env)
     options = {"transport": sim.transport()} if base_url == "http://sim" else {}
-    kis = KIS(creds.app_key, creds.app_secret, creds.account_no, is_paper=env is Env.PAPER,
+    secret = client.pop("app_secret", creds.app_secret)
+    kis = KIS(creds.app_key, secret, creds.account_no, is_paper=env is Env.PAPER,
               base_url=base_url, token_path=tmp_path / "tokens.json", rate=NO_LIMIT,
               rate_store=MemoryStore(), clock=sim.clock.timestamp, retry=FAST_RETRY,
               **{**options, **client})

@@ -8,6 +8,7 @@ import datetime as dt
 from decimal import Decimal
 from math import floor
 
+import httpx
 import pytest
 
 from engines import FAST, assert_ledger_matches, booked_orders, make_engine
@@ -240,3 +241,50 @@ def test_a_resting_order_fills_later_and_reconcile_records_it(engine, sim):
 
 def test_the_store_and_the_client_share_the_simulators_clock(engine, sim):
     assert engine.store.now() == sim.clock.now()
+
+
+@pytest.mark.parametrize("env", [Env.REAL, Env.PAPER])
+def test_the_cycle_on_both_databases_and_environments(sim, tmp_path, database_url, env):
+    with make_engine(sim, tmp_path, database=database_url, env=env) as engine:
+        assert engine.execute_buy_order("005930", amount_krw=300_000).success
+        sold = engine.execute_sell_order("005930", reason="done")
+        assert sold.success and sold.pnl is not None and sold.tax > 0
+        [trade] = engine.trades()
+        assert trade.trade_status == "CLOSED" and trade.pnl == sold.pnl
+        assert engine.reconcile().clean
+        assert_ledger_matches(engine, sim)
+
+
+@pytest.mark.parametrize("what", ["expire", "revoke"])
+def test_a_dead_token_is_renewed_and_the_order_goes_through(engine, sim, what):
+    first = engine.get_access_token()
+    sim.clock.advance(61)  # KIS issues one token a minute: the renewal need not wait
+    control = httpx.Client(transport=sim.transport(), base_url="http://sim")
+    assert control.post(f"/_sim/tokens/{what}", json={}).status_code == 200
+    result = engine.execute_buy_order("005930", 1)
+    assert result.success, result.message
+    assert engine.get_access_token() != first
+    assert sim.auth.stats[engine.api.kis._ctx.app_key].tokens_issued == 2
+
+
+def test_wrong_credentials_are_reported_as_such(sim, tmp_path, caplog):
+    with make_engine(sim, tmp_path, app_secret="not-the-secret") as engine:
+        result = engine.execute_buy_order("005930", 1)
+    assert not result.success and "AuthenticationError" in result.message
+    assert "not-the-secret" not in result.message + caplog.text
+    [record] = [r for r in caplog.records if r.name == "pykis.engine" and r.levelname == "WARNING"]
+    assert (record.ticker, record.side, record.quantity) == ("005930", "buy", 1)
+
+
+def test_the_status_values_the_positions_and_the_account(engine, sim):
+    engine.reconcile()  # at start-up: the day's opening equity is recorded
+    engine.execute_buy_order("005930", 10)
+    status = engine.status()
+    [position] = status.positions
+    assert status.market_value == position.market_value == 10 * position.price
+    balance = engine.api.get_balance()
+    assert status.equity == balance.total and status.cash == balance.cash_d2
+    assert status.exposure == (Decimal(status.market_value) / status.equity).quantize(
+        Decimal("0.000001"))
+    assert status.unrealized_pnl == position.unrealized_pnl < 0  # the costs of getting out
+    assert status.open_orders == 0 and status.day_start_equity == 10_000_000

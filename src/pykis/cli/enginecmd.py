@@ -168,8 +168,9 @@ def _table(title: str) -> Table:
 
 
 def status_table(status: EngineStatus) -> Table:
+    exposure = f", exposure {status.exposure:.1%}" if status.exposure is not None else ""
     table = _table(f"Engine: equity {won(status.equity)} KRW, cash (D+2) "
-                   f"{won(status.cash)} KRW")
+                   f"{won(status.cash)} KRW{exposure}")
     for name in ("Ticker", "Qty", "Entry", "Price", "Value", "Unrealized", "%"):
         table.add_column(name, justify="left" if name == "Ticker" else "right", no_wrap=True)
     for p in status.positions:

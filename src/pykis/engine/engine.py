@@ -26,6 +26,7 @@ from pykis.client import KIS
 from pykis.engine.api import KISAPIClient
 from pykis.engine.execution import ExecutionSettings, Executor, describe
 from pykis.engine.instruments import instrument_of
+from pykis.engine.pnl import percent
 from pykis.engine.planning import OrderPlan, Refusal, plan_buy, plan_sell
 from pykis.engine.reconcile import reconcile
 from pykis.engine.reports import position_reports, trade_record, trade_result
@@ -134,9 +135,11 @@ class KISTradingEngine:
         positions = self.get_current_positions()
         day = self._today()
         start = dt.datetime(day.year, day.month, day.day, tzinfo=KST)
+        value = sum(p.market_value or 0 for p in positions)
         return EngineStatus(
-            cash=balance.cash_d2, positions=tuple(positions),
-            market_value=sum(p.market_value or 0 for p in positions), equity=balance.total,
+            cash=balance.cash_d2, positions=tuple(positions), market_value=value,
+            equity=balance.total, exposure=percent(value, balance.total) / 100
+            if balance.total > 0 else None,
             unrealized_pnl=sum(p.unrealized_pnl or 0 for p in positions),
             realized_pnl_today=self.store.realized_pnl(start, start + dt.timedelta(days=1)),
             realized_pnl_total=sum(t.pnl for t in self.store.trades()),

@@ -9,7 +9,9 @@ any order whose outcome is unknown.
 3. Working orders are read back: fills KIS reports beyond those recorded are recorded,
    remainders KIS cancelled or let expire are closed.
 4. The shares the engine's open trades hold are compared with KIS's balance; a
-   difference is reported (the engine never sells more than KIS says is sellable).
+   difference is reported (the engine never sells more than KIS says is sellable). The
+   first reconciliation of a day records the account's equity as the day's opening
+   equity, the base of the daily loss limit.
 """
 
 from __future__ import annotations
@@ -101,7 +103,10 @@ def _compare_holdings(store: Store, api: KISAPIClient) -> list[str]:
     ours = Counter()
     for trade in store.open_trades():
         ours[trade.ticker] += trade.open_quantity
-    theirs = {p.symbol: p.quantity for p in api.get_current_positions()}
+    balance = api.get_balance()
+    # The first look of a trading day sets the base of its daily loss limit.
+    store.opening_equity(store.now().astimezone(KST).date(), balance.total)
+    theirs = {p.symbol: p.quantity for p in balance.positions}
     notes = []
     for ticker, quantity in sorted(ours.items()):
         held = theirs.get(ticker, 0)

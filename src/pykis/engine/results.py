@@ -80,6 +80,7 @@ class EngineStatus(_Frozen):
     positions: tuple[PositionReport, ...]
     market_value: int  # of the engine's positions
     equity: int  # the account's total at KIS (cash and every holding)
+    exposure: Decimal | None  # the engine's market value / equity
     unrealized_pnl: int
     realized_pnl_today: int
     realized_pnl_total: int
