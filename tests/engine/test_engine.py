@@ -288,3 +288,17 @@ def test_the_status_values_the_positions_and_the_account(engine, sim):
         Decimal("0.000001"))
     assert status.unrealized_pnl == position.unrealized_pnl < 0  # the costs of getting out
     assert status.open_orders == 0 and status.day_start_equity == 10_000_000
+
+
+def test_a_working_order_can_be_cancelled(engine, sim):
+    rest = engine.execute_buy_order("005930", 2, price=70_000)
+    [order] = engine.store.orders()
+    cancelled = engine.cancel_order(order.id)
+    assert cancelled.success and cancelled.status == "cancelled" and cancelled.quantity == 0
+    assert "cancelled the rest" in cancelled.message
+    again = engine.cancel_order(order.id)
+    assert not again.success and "nothing to cancel" in again.message
+    assert engine.execute_buy_order("005930", 1).success  # the ticker is free again
+    assert rest.order_id in {str(o.number) for o in
+                             sim.account_by_number(engine.api.kis.account_no).orders.values()}
+    assert_ledger_matches(engine, sim)

@@ -78,6 +78,10 @@ class KISAPIClient:
     def cancel_order(self, order_id: str) -> Order:
         return self.kis.cancel_order(order_id)
 
+    def get_order(self, order_id: str) -> Order:
+        """Today's order ``order_id`` as KIS's books show it (``NotFoundError`` if none)."""
+        return self.kis.fetch_order(order_id)
+
     def get_orders(self, since_ms: int | None = None) -> ModelList[Order]:
         """The account's orders from the day of ``since_ms`` (default today) to today."""
         return self.kis.fetch_orders(since=since_ms)

@@ -118,6 +118,24 @@ class KISTradingEngine:
         return self._trade(Side.SELL, ticker, quantity, lambda: self._sell_intent(
             ticker, quantity, price, reason))
 
+    def cancel_order(self, order_id: int) -> TradeResult:
+        """Cancel what is left of the engine's working order ``order_id`` (the store's
+        id); the result shows what filled before the cancellation took."""
+        try:
+            row = self.store.get_order(order_id)
+            if row.state not in (OrderState.ACCEPTED, OrderState.PARTIALLY_FILLED):
+                raise Refusal(f"order {order_id} is {row.state}: nothing to cancel")
+            try:
+                self.api.cancel_order(row.broker_order_id)
+            except ex.OrderOutcomeUnknownError as error:  # KIS's books will tell
+                log.warning("order %s: the cancellation got no answer (%s)", order_id, error)
+            row = self.executor.await_fill(row)
+            return self._outcome(row)
+        except (Refusal, ex.KISError) as error:
+            message = str(error) if isinstance(error, Refusal) else describe(error)
+            log.warning("cancel of order %s not done: %s", order_id, message)
+            return TradeResult(success=False, ticker="", side="", message=message)
+
     def get_current_positions(self) -> list[PositionReport]:
         """The engine's open trades, valued at live prices."""
         return position_reports(self.store.open_trades(), self._prices, self._today(),

@@ -167,6 +167,11 @@ class Executor:
 
     def _broker_order(self, row: StoredOrder) -> BrokerOrder | None:
         day = row.broker_order_date
+        if day == self.store.now().astimezone(KST).date():  # one row, not the whole day
+            try:
+                return self.api.get_order(row.broker_order_id)
+            except ex.NotFoundError:
+                return None
         since = millis(dt.datetime(day.year, day.month, day.day, tzinfo=KST)) if day else None
         for order in self.api.get_orders(since_ms=since):
             if order.id == row.broker_order_id and order.datetime.astimezone(KST).date() == day:
