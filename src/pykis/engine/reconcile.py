@@ -39,10 +39,18 @@ def reconcile(executor: Executor, store: Store, api: KISAPIClient, *, wait: bool
     dropped = _drop_intents(store)
     outcome = _resolve(executor, store, wait)
     synced, fills = sync_working(store, api)
+    mismatches = _compare_holdings(store, api)
+    if mismatches and store.working_orders():
+        # An order may have filled between reading the orders and the balance: once more.
+        more, more_fills = sync_working(store, api)
+        synced, fills = synced + [i for i in more if i not in synced], fills + more_fills
+        mismatches = _compare_holdings(store, api)
+    for note in mismatches:
+        log.warning("holdings differ: %s", note)
     report = ReconcileReport(
         dropped=tuple(dropped), found=tuple(outcome["found"]),
         not_booked=tuple(outcome["not_booked"]), still_unknown=tuple(outcome["still_unknown"]),
-        synced=tuple(synced), fills=fills, mismatches=tuple(_compare_holdings(store, api)))
+        synced=tuple(synced), fills=fills, mismatches=tuple(mismatches))
     log.info("reconciled: %s", report.model_dump(exclude_defaults=True) or "nothing to do")
     return report
 
@@ -113,6 +121,4 @@ def _compare_holdings(store: Store, api: KISAPIClient) -> list[str]:
         if held < quantity:
             notes.append(f"{ticker}: the engine's open trades hold {quantity} shares, KIS "
                          f"shows {held}; the engine will not sell more than KIS holds")
-    for note in notes:
-        log.warning("holdings differ: %s", note)
     return notes

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
@@ -43,12 +43,16 @@ def create_app(sim: Simulator):
         if scope["type"] != "http":  # lifespan events: nothing to set up
             return
         request = Request(scope, receive)
+        try:
+            body = await request.body()
+        except ClientDisconnect:  # the client went away mid-request: KIS never saw it
+            return
         answer = sim.handle(SimRequest(
             method=request.method,
             path=request.url.path,
             headers={k.lower(): v for k, v in request.headers.items()},
             query=dict(request.query_params.multi_items()),
-            body=await request.body(),
+            body=body,
         ))
         if answer.delay:
             await asyncio.sleep(answer.delay)
