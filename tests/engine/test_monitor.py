@@ -162,9 +162,15 @@ def test_a_dry_run_records_every_decision_and_sends_nothing(tmp_path):
     assert sim.account_by_number(sim.credentials(Env.REAL).account_no).orders == {}
 
 
-def test_a_fill_arrives_as_an_execution_notice(tmp_path):
+@pytest.mark.parametrize("watched", [1, 40])
+def test_a_fill_arrives_as_an_execution_notice(tmp_path, caplog, watched):
+    """With 40 symbols the notices and the trades are 41 registrations, one more than
+    the client's default cap: the notices come first, and the trades fall back to
+    polling, saying so."""
     sim = running_sim()
-    settings = MonitorSettings(sessions="always", sync_interval=60)  # REST would be late
+    settings = MonitorSettings(sessions="always", sync_interval=60,  # REST would be late
+                               stream_timeout=5)
+    symbols = ["005930", *[c for c in sim.market.universe if c != "005930"][:watched - 1]]
     with SimServer(sim) as server, make_engine(sim, tmp_path, base_url=server.base_url,
                                                hts_id=sim.credentials(Env.REAL).hts_id) \
             as engine:
@@ -173,12 +179,14 @@ def test_a_fill_arrives_as_an_execution_notice(tmp_path):
         assert rest.status == "accepted"
         timer = threading.Timer(1.0, move, (sim, price - 1_500))
         timer.start()
-        Monitor(engine, ["005930"], settings=settings).run(
+        Monitor(engine, symbols, settings=settings).run(
             seconds=20, until=lambda m: bool(engine.store.open_trades()))
         timer.join()
         [order] = engine.store.orders()
         [fill] = engine.store.fills_of(order.id)
     assert order.state == OrderState.FILLED and fill.source == "notice"
+    assert ("no real-time trades" in caplog.text) == (watched == 40)
+    assert "no execution notices" not in caplog.text
 
 
 def test_sigterm_stops_the_loop_after_the_current_step(tmp_path):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import BigInteger, Column, Engine, Integer, MetaData, create_engine, inspect
+from sqlalchemy import BigInteger, Column, Engine, Integer, MetaData, create_engine, inspect, text
 
 from pykis.engine.store import Base, OrderIntent, Store, database_url, default_database_path
 
@@ -194,3 +194,27 @@ def test_the_opening_equity_of_a_day_is_the_first_one_recorded(store):
     assert store.opening_equity(day, 10_000_000) == 10_000_000
     assert store.opening_equity(day, 9_000_000) == 10_000_000
     assert store.opening_equity(day + dt.timedelta(days=1), 9_000_000) == 9_000_000
+
+
+def test_reads_never_wait_for_a_writer(store):
+    """A monitor loop reads while another process writes: its reads must not queue
+    behind the write lock (SQLite) or row locks (PostgreSQL)."""
+    store.record_intent(OrderIntent("005930", "buy", 1, order_type="market"))
+    holding, released = threading.Event(), threading.Event()
+    waited: list[bool] = []
+
+    def writer() -> None:
+        with store.transaction() as session:
+            session.execute(text("UPDATE orders SET reason = 'held'"))
+            holding.set()
+            waited.append(not released.wait(10))  # True: the read never came back
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert holding.wait(10)
+    [order] = store.unresolved_orders()  # reads the last committed state
+    assert order.reason == ""
+    released.set()
+    thread.join(15)
+    assert waited == [False]
+    assert store.get_order(order.id).reason == "held"

@@ -104,19 +104,21 @@ class KISTradingEngine:
 
     def execute_buy_order(self, ticker: str, quantity: int | None = None,
                           price: float | int | None = None, amount_krw: int | None = None,
-                          *, reason: str = "manual", strategy: str = "") -> TradeResult:
+                          *, reason: str = "manual", strategy: str = "",
+                          fill_timeout: float | None = None) -> TradeResult:
         """Buy ``quantity`` shares, or as many as ``amount_krw`` pays for with commission;
-        at ``price`` (a limit, moved down onto the tick grid) or at the market."""
+        at ``price`` (a limit, moved down onto the tick grid) or at the market. Fills are
+        waited for up to ``fill_timeout`` seconds (default: the settings')."""
         return self._trade(Side.BUY, ticker, quantity, lambda: self._buy_intent(
-            ticker, quantity, price, amount_krw, reason, strategy))
+            ticker, quantity, price, amount_krw, reason, strategy), fill_timeout)
 
     def execute_sell_order(self, ticker: str, quantity: int | None = None,
-                           price: float | int | None = None, *, reason: str = "manual"
-                           ) -> TradeResult:
+                           price: float | int | None = None, *, reason: str = "manual",
+                           fill_timeout: float | None = None) -> TradeResult:
         """Sell ``quantity`` shares of the engine's open trade of ``ticker`` (default: all
         of it), at ``price`` (a limit, moved up onto the grid) or at the market."""
         return self._trade(Side.SELL, ticker, quantity, lambda: self._sell_intent(
-            ticker, quantity, price, reason))
+            ticker, quantity, price, reason), fill_timeout)
 
     def cancel_order(self, order_id: int) -> TradeResult:
         """Cancel what is left of the engine's working order ``order_id`` (the store's
@@ -177,7 +179,8 @@ class KISTradingEngine:
             return {}
         return {t.symbol: t.last for t in self.api.get_tickers(tickers)}
 
-    def _trade(self, side: Side, ticker: str, quantity: int | None, make) -> TradeResult:
+    def _trade(self, side: Side, ticker: str, quantity: int | None, make,
+               fill_timeout: float | None = None) -> TradeResult:
         context = {"ticker": ticker, "side": side.value, "quantity": quantity}
         try:
             validate_symbol(ticker, "ticker")
@@ -186,7 +189,7 @@ class KISTradingEngine:
                 return self._dry_run(intent, note)
             row = self.executor.place(intent)
             if row.state in (OrderState.ACCEPTED, OrderState.PARTIALLY_FILLED):
-                row = self.executor.await_fill(row)
+                row = self.executor.await_fill(row, fill_timeout)
             return self._outcome(row)
         except (Refusal, ex.KISError) as error:
             message = str(error) if isinstance(error, Refusal) else describe(error)

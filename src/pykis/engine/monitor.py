@@ -12,6 +12,15 @@ time on one thread.
 * Execution notices, when the client has an HTS ID, record fills as they happen; every
   ``sync_interval`` seconds working orders are also read back over REST, and orders of
   unknown outcome looked up.
+* Orders are sent on the loop's thread, one at a time: while one is sent and its fills
+  awaited (``fill_timeout``, short by default; fills that come later are recorded from
+  notices or the read-back) the ticks wait, and only the newest of each is decided on.
+* The highest price of each open trade (the trailing stop's reference) is kept in
+  memory and written to the store every ``sync_interval`` and when the loop stops, not
+  on the decision path; a crash forgets at most that much of it.
+* With an HTS ID the execution notices take one of the session's registrations: the
+  client's default cap of 40 then leaves room for 39 symbols
+  (``StreamSettings(max_subscriptions=41)``, KIS's own limit, for 40).
 * SIGINT and SIGTERM stop it after the current step (when run on the main thread).
 """
 
@@ -55,11 +64,13 @@ class MonitorSettings:
     poll_interval: float = 2.0
     sync_interval: float = 5.0
     stream_timeout: float = 10.0  # for KIS to confirm the subscriptions at start
+    fill_timeout: float = 2.0  # waited for an order's fills before the loop goes on
 
     def __post_init__(self) -> None:
         if self.sessions not in SESSIONS:
             raise ex.InvalidInputError("sessions", self.sessions, f"one of {SESSIONS}")
-        for name in ("stale_after", "poll_interval", "sync_interval", "stream_timeout"):
+        for name in ("stale_after", "poll_interval", "sync_interval", "stream_timeout",
+                     "fill_timeout"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
                 raise ex.InvalidInputError(name, value, "a positive number of seconds")
@@ -107,7 +118,9 @@ class Monitor:
         self._queue: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
         self._held: dict[str, _Held] = {}
         self._selling: set[str] = set()
-        self._subscriptions: list[Any] = []
+        self._trades: Any = None  # the subscriptions, once KIS confirmed them
+        self._notices: Any = None
+        self._highs: dict[int, int] = {}  # trade id -> a new high not yet stored
         self._last_stream_tick = 0.0
         self._stream_retry = 0.0
 
@@ -118,7 +131,7 @@ class Monitor:
         true after a step, or SIGINT/SIGTERM."""
         stop = stop or threading.Event()
         deadline = None if seconds is None else time.monotonic() + seconds
-        with self._signals(stop), self._streams():
+        with self._signals(stop), self._streams(), self._keeping_highs():
             self._refresh()
             next_sync = next_poll = time.monotonic()
             while True:
@@ -168,26 +181,40 @@ class Monitor:
         try:
             yield
         finally:
-            for subscription in self._subscriptions:
+            for subscription in (self._trades, self._notices):
                 try:
-                    subscription.close()
+                    if subscription is not None:
+                        subscription.close()
                 except ex.KISError:
                     pass
 
-    def _subscribe(self) -> None:
-        kis = self.engine.api.kis
-        self._stream_retry = time.monotonic() + 30.0
+    @contextmanager
+    def _keeping_highs(self) -> Iterator[None]:
         try:
-            realtime = kis.realtime
-            wait = self.settings.stream_timeout
-            trades = realtime.on(kis.watch_trades_for_symbols(self.symbols), self._on_trade,
-                                 wait)
-            self._subscriptions.append(trades)
-            if kis.hts_id:
-                orders = realtime.on(kis.watch_orders(), self._on_notice, wait)
-                self._subscriptions.append(orders)
-        except (ex.KISError, TimeoutError, OSError) as error:
-            log.warning("no real-time stream (%s); polling quotes instead", error)
+            yield
+        finally:
+            self._store_highs()
+
+    def _subscribe(self) -> None:
+        """Execution notices first (fills matter more than any one symbol), then the
+        trades; each that KIS does not confirm is tried again later."""
+        kis, wait = self.engine.api.kis, self.settings.stream_timeout
+        self._stream_retry = time.monotonic() + 30.0
+        if kis.hts_id and (self._notices is None or not self._notices.running):
+            try:
+                self._notices = kis.realtime.on(kis.watch_orders(), self._on_notice, wait)
+            except (ex.KISError, TimeoutError, OSError) as error:
+                self._notices = None
+                log.warning("no execution notices (%s): fills are read back from KIS "
+                            "every %s s", error, self.settings.sync_interval)
+        if self._trades is None or not self._trades.running:
+            try:
+                self._trades = kis.realtime.on(kis.watch_trades_for_symbols(self.symbols),
+                                               self._on_trade, wait)
+            except (ex.KISError, TimeoutError, OSError) as error:
+                self._trades = None
+                log.warning("no real-time trades (%s): polling quotes every %s s instead",
+                            error, self.settings.poll_interval)
 
     def _on_trade(self, trade: Trade) -> None:  # the stream's callback thread
         self._queue.put(("tick", Tick(trade.symbol, trade.price, trade.datetime, trade.amount,
@@ -199,8 +226,10 @@ class Monitor:
     def _stale(self) -> bool:
         if not self.settings.stream:
             return True
-        running = any(s.running for s in self._subscriptions)
-        if not running and time.monotonic() >= self._stream_retry:
+        running = self._trades is not None and self._trades.running
+        notices = self._notices is not None and self._notices.running
+        if (not running or (self.engine.api.kis.hts_id and not notices)) \
+                and time.monotonic() >= self._stream_retry:
             self._subscribe()
         return not running or time.perf_counter() - self._last_stream_tick > \
             self.settings.stale_after
@@ -271,11 +300,20 @@ class Monitor:
     def _mark_high(self, held: _Held, price: int) -> int:
         high = held.holding.high_price
         if high is None or price > high:
-            high = self.engine.store.mark_high(held.trade_id, price)
+            high = price
+            self._highs[held.trade_id] = price  # stored with the next sync
             holding = Holding(held.holding.ticker, held.holding.quantity,
                               held.holding.entry_price, high)
             self._held[holding.ticker] = _Held(held.trade_id, holding)
         return high
+
+    def _store_highs(self) -> None:
+        highs, self._highs = self._highs, {}
+        for trade_id, price in highs.items():
+            try:
+                self.engine.store.mark_high(trade_id, price)
+            except ex.KISError as error:  # e.g. the trade is gone: nothing to keep
+                log.debug("high of trade %s not kept: %s", trade_id, error)
 
     def _act(self, decision: Decision, signal_: Signal) -> None:
         engine = self.engine
@@ -286,10 +324,12 @@ class Monitor:
                               signal_.reason)
             result = engine.execute_buy_order(signal_.ticker, signal_.quantity, signal_.price,
                                               signal_.amount_krw, reason=reason,
-                                              strategy=self.strategy.name)
+                                              strategy=self.strategy.name,
+                                              fill_timeout=self.settings.fill_timeout)
         else:
             result = engine.execute_sell_order(signal_.ticker, signal_.quantity, signal_.price,
-                                               reason=reason)
+                                               reason=reason,
+                                               fill_timeout=self.settings.fill_timeout)
         self.report.orders.append(result)
         self._record(Decision(decision.tick, decision.action, reason, decision.decided, result))
         self._refresh()
@@ -301,11 +341,13 @@ class Monitor:
 
     # --- the store and KIS -----------------------------------------------------------------
     def _refresh(self) -> None:
-        """What the engine holds and is selling, from the store."""
+        """What the engine holds and is selling, from the store (with the highs seen
+        since they were last stored)."""
         store = self.engine.store
-        self._held = {t.ticker: _Held(t.id, Holding(t.ticker, t.open_quantity,
-                                                    Decimal(t.entry_price), t.high_price))
-                      for t in store.open_trades()}
+        self._held = {t.ticker: _Held(t.id, Holding(
+            t.ticker, t.open_quantity, Decimal(t.entry_price),
+            max(filter(None, (t.high_price, self._highs.get(t.id))), default=None)))
+            for t in store.open_trades()}
         self._selling = {o.ticker for o in store.active_orders() if o.side == "sell"}
 
     def _on_order(self, order: Order) -> None:
@@ -320,6 +362,7 @@ class Monitor:
 
     def _sync(self) -> None:
         engine = self.engine
+        self._store_highs()
         try:
             unresolved = [o for o in engine.store.unresolved_orders()
                           if o.state != OrderState.INTENT]

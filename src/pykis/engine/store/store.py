@@ -12,9 +12,11 @@ stand or fall together use the functions of :mod:`.orders`, :mod:`.fills` and
 their columns stay readable after the commit, their relationships (``order.fills``) load
 only inside a transaction, and changing them changes nothing in the database.
 
-SQLite: WAL (readers never wait for the writer), foreign keys on, and every transaction
-begins IMMEDIATE, so that a read-then-write (a sale checked against the shares held)
-cannot interleave with another process's. PostgreSQL: rows are locked FOR UPDATE.
+SQLite: WAL, foreign keys on, and every transaction that writes begins IMMEDIATE, so
+that a read-then-write (a sale checked against the shares held) cannot interleave with
+another process's; the methods that only read use a connection of their own whose
+transactions begin DEFERRED, so that they never wait for a writer (WAL lets them read
+the last committed state meanwhile). PostgreSQL: rows are locked FOR UPDATE.
 """
 
 from __future__ import annotations
@@ -94,6 +96,9 @@ class Store:
         self.clock = clock
         self.engine = _engine(self.url, echo)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_engine = _engine(self.url, echo, reads=True) \
+            if _own_reader(self.engine) else self.engine
+        self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
         if migrate:
             self.upgrade()
 
@@ -112,11 +117,18 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+        self._read_engine.dispose()
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session in one transaction: committed on leaving, rolled back on an error."""
         with self._sessions.begin() as session:
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for reads only: on SQLite it never waits for a writer."""
+        with self._read_sessions.begin() as session:
             yield session
 
     # ------------------------------------------------------------------ migrations
@@ -175,40 +187,40 @@ class Store:
                 average_price=average_price, at=self.now())
 
     def get_order(self, order_id: int) -> Order:
-        with self.transaction() as session:
+        with self.reading() as session:
             return _orders.get_order(session, order_id)
 
     def find_order(self, client_order_id: str) -> Order | None:
-        with self.transaction() as session:
+        with self.reading() as session:
             return _orders.find_order(session, client_order_id)
 
     def find_broker_order(self, broker_order_id: str, order_date: dt.date) -> Order | None:
-        with self.transaction() as session:
+        with self.reading() as session:
             return _orders.find_broker_order(session, broker_order_id, order_date)
 
     def working_orders(self, ticker: str | None = None) -> list[Order]:
-        with self.transaction() as session:
+        with self.reading() as session:
             return _orders.working_orders(session, ticker=ticker)
 
     def unresolved_orders(self) -> list[Order]:
-        with self.transaction() as session:
+        with self.reading() as session:
             return _orders.unresolved_orders(session)
 
     def active_orders(self, ticker: str | None = None) -> list[Order]:
-        with self.transaction() as session:
+        with self.reading() as session:
             return _orders.active_orders(session, ticker=ticker)
 
     def orders_of_trade(self, trade_id: int) -> list[Order]:
-        with self.transaction() as session:
+        with self.reading() as session:
             return _orders.orders_of_trade(session, trade_id)
 
     def broker_order_ids(self, days: list[dt.date]) -> set[tuple[dt.date, str]]:
-        with self.transaction() as session:
+        with self.reading() as session:
             return _orders.broker_order_ids(session, days)
 
     def orders(self, *, since: dt.datetime | None = None) -> list[Order]:
         """Every order, oldest first; ``since`` keeps those created at or after it."""
-        with self.transaction() as session:
+        with self.reading() as session:
             return _orders.all_orders(session, since=since)
 
     # ------------------------------------------------------------------ fills
@@ -234,29 +246,29 @@ class Store:
                                      recorded_at=self.now(), costs=self.costs, source=source)
 
     def fills_of(self, order_id: int) -> list[Fill]:
-        with self.transaction() as session:
+        with self.reading() as session:
             return _fills.fills_of(session, order_id)
 
     # ------------------------------------------------------------------ trades
 
     def get_trade(self, trade_id: int) -> Trade:
-        with self.transaction() as session:
+        with self.reading() as session:
             return _trades.get_trade(session, trade_id)
 
     def open_trades(self, ticker: str | None = None, strategy: str | None = None
                     ) -> list[Trade]:
-        with self.transaction() as session:
+        with self.reading() as session:
             return _trades.open_trades(session, ticker=ticker, strategy=strategy)
 
     def trades(self, *, status: TradeStatus | None = None, ticker: str | None = None,
                strategy: str | None = None, since: dt.datetime | None = None) -> list[Trade]:
         """Trades, oldest first; ``since`` keeps those opened at or after it."""
-        with self.transaction() as session:
+        with self.reading() as session:
             return _trades.trades(session, status=status, ticker=ticker, strategy=strategy,
                                   since=since)
 
     def realized_pnl(self, since: dt.datetime, until: dt.datetime) -> int:
-        with self.transaction() as session:
+        with self.reading() as session:
             return _trades.realized_pnl(session, since, until)
 
     # ------------------------------------------------------------------ marks
@@ -279,11 +291,17 @@ def _alembic_config(connection: Any) -> Config:
     return config
 
 
-def _engine(url: str, echo: bool) -> Engine:
+def _own_reader(engine: Engine) -> bool:
+    """SQLite files get a second engine for reads (an in-memory database would be
+    another database there); other databases need none."""
+    return engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:")
+
+
+def _engine(url: str, echo: bool, *, reads: bool = False) -> Engine:
     engine = create_engine(url, echo=echo)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_connect)
-        event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "begin", _sqlite_begin_read if reads else _sqlite_begin)
         if engine.url.database not in (None, "", ":memory:"):
             Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
     return engine
@@ -301,3 +319,7 @@ def _sqlite_connect(connection: Any, _record: Any) -> None:
 
 def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _sqlite_begin_read(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")  # deferred: takes no write lock
