@@ -117,7 +117,10 @@ def test_extra_fields_from_kis_are_kept(server: SimServer, tmp_path: Path) -> No
         async with client(server, tmp_path) as kis:
             async with kis.watch_trades("000660") as trades:
                 pending = asyncio.ensure_future(next_of(trades))
-                await until(lambda: bool(sessions(server)))
+                # Registered, not just connected: the clock moved before the subscription
+                # arrived would make its trades before anyone watched them.
+                await until(lambda: any(["H0STCNT0", "000660"] in s["registrations"]
+                                        for s in sessions(server)))
                 control(server, "ws/faults", {"extra_fields": 3})
                 control(server, "clock", {"advance": 30})
                 trade = await pending
@@ -341,6 +344,9 @@ def test_a_silent_connection_is_replaced(server: SimServer, tmp_path: Path) -> N
             control(server, "ws/faults", {"stall": 1.5})
             await until(lambda: kis.realtime.stream.stats.connects >= 2, timeout=5)
             await until(lambda: kis.realtime.stream.connected, timeout=5)
+            # the new connection has registered the subscription again
+            await until(lambda: any(["H0STCNT0", "005930"] in s["registrations"]
+                                    for s in sessions(server)), timeout=5)
             pending = asyncio.ensure_future(next_of(trades))
             control(server, "clock", {"advance": 30})
             assert (await pending).symbol == "005930"
