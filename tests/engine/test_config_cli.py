@@ -51,6 +51,12 @@ def test_a_config_file_builds_the_engine_settings(tmp_path):
     assert limits.max_open_positions == 3 and limits.trailing_stop is None
     assert config.strategy.build() == MovingAverageCross(short=3, long=8)
     assert config.monitor_settings().budget_krw == 250_000
+    # the loop's own wait for fills, and the engine's, come from the one setting
+    assert config.monitor_settings().fill_timeout == 2.0
+    timed = load_config(write(tmp_path, GOOD.replace("budget_krw = 250000",
+                                                     "budget_krw = 250000\nfill_timeout = 0.5")))
+    assert timed.monitor_settings().fill_timeout == 0.5
+    assert timed.engine_settings().execution.fill_timeout == 0.5
     assert config.sim.enabled and not config.engine_settings().dry_run
     assert load_config(write(tmp_path, GOOD), dry_run=True).engine_settings().dry_run
 

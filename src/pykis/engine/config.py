@@ -7,7 +7,7 @@
     dry_run = false                         # record decisions, send nothing
     sessions = "regular"                    # act in the regular session; "always" for a simulator
     budget_krw = 100000                     # each new position
-    fill_timeout = 10.0                     # seconds to wait for an order to fill
+    fill_timeout = 2.0                      # seconds the loop waits for an order's fills
 
     [risk]
     stop_loss = 0.03                        # fractions; leave a rule out to turn it off
@@ -97,7 +97,7 @@ class EngineConfig(_Section):
     dry_run: bool = False
     sessions: Literal["regular", "always"] = "regular"
     budget_krw: int = Field(100_000, gt=0)
-    fill_timeout: float = Field(10.0, ge=0)
+    fill_timeout: float = Field(2.0, ge=0)
     settle_seconds: float = Field(15.0, gt=0)
     poll_interval: float = Field(2.0, gt=0)
     stale_after: float = Field(10.0, gt=0)
@@ -114,7 +114,8 @@ class EngineConfig(_Section):
     def monitor_settings(self) -> MonitorSettings:
         return MonitorSettings(sessions=self.sessions, budget_krw=self.budget_krw,
                                stale_after=self.stale_after, poll_interval=self.poll_interval,
-                               sync_interval=self.sync_interval)
+                               sync_interval=self.sync_interval,
+                               fill_timeout=self.fill_timeout)
 
     def check(self) -> EngineConfig:
         """Everything that is checked only when built: symbols, risk limits, strategy."""

@@ -72,7 +72,8 @@ class MonitorSettings:
         for name in ("stale_after", "poll_interval", "sync_interval", "stream_timeout",
                      "fill_timeout"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            least = 0 if name == "fill_timeout" else 1e-9  # 0: do not wait for fills
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < least:
                 raise ex.InvalidInputError(name, value, "a positive number of seconds")
         if isinstance(self.budget_krw, bool) or not isinstance(self.budget_krw, int) \
                 or self.budget_krw <= 0:
