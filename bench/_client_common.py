@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import math
 import multiprocessing as mp
 import os
 import platform
@@ -237,3 +238,8 @@ def median(values: list[float]) -> float:
     ordered = sorted(values)
     middle = len(ordered) // 2
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def percentile(ordered: list[float], share: float) -> float:
+    """Nearest rank: the smallest value with at least ``share`` of the samples at or below."""
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]

@@ -523,8 +523,8 @@ def print_report(args: Any, info: dict[str, Any], sim_offset: float, elapsed: fl
     for key, label in labels.items():
         compare = base if key.startswith(("trade→", "held: trade")) else None
         print(row(label, series[key].values, compare, rounds(series[key])))
-    print(f"\nLess the trades the simulator held back (received within 2 ms of a trade made "
-          f"≥ 10 ms after them; see ws_latency.held_back):\n")
+    print("\nLess the trades the simulator held back (received within 2 ms of a trade made "
+          "≥ 10 ms after them; see ws_latency.held_back):\n")
     print(header.format("left out"))
     base = median(bare.clean) if bare.clean else None
     print(row("baseline: trade → frame received, bare `websockets`", bare.clean, None,

@@ -58,7 +58,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import math
 import multiprocessing as mp
 import os
 import platform
@@ -71,7 +70,7 @@ from pathlib import Path
 from collections.abc import Callable
 from typing import Any
 
-from _client_common import BENCH, machine, median
+from _client_common import BENCH, machine, median, percentile
 
 sys.path.insert(0, str(BENCH.parent / "tests"))
 
@@ -365,11 +364,6 @@ def used(before: dict[int, float], after: dict[int, float]) -> float:
 
 
 # --- the run ----------------------------------------------------------------------------------
-def percentile(ordered: list[float], share: float) -> float:
-    """Nearest rank: the smallest value with at least ``share`` of the samples at or below."""
-    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=4.0, help="measured, per cell")
@@ -511,7 +505,7 @@ def report(args, kinds, workloads, layouts, results, settings, locations, probe,
     if errors:
         print(f"\nErrors ({len(errors)}), first: {errors[0]}")
 
-    print(f"\nMedian over rounds, orders/s (÷ SQLite default in the same round, median):\n")
+    print("\nMedian over rounds, orders/s (÷ SQLite default in the same round, median):\n")
     print("| workload | writers | " + " | ".join(DATABASES[k] for k in kinds) + " |")
     print("|---|---|" + "---:|" * len(kinds))
     for workload in workloads:

@@ -44,14 +44,13 @@ import asyncio
 import bisect
 import datetime as dt
 import json
-import math
 import multiprocessing as mp
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from _client_common import HOST, machine, median
+from _client_common import HOST, machine, median, percentile
 
 Sample = tuple[float, str, str, str]  # received (time.time()), symbol, BSOP_DATE, ACML_VOL
 CONTENDERS = {
@@ -315,11 +314,6 @@ def held_back(matched: list[tuple[float, float]]) -> list[bool]:
                 held[i] = True
                 break
     return held
-
-
-def percentile(ordered: list[float], share: float) -> float:
-    """Nearest rank: the smallest value with at least ``share`` of the samples at or below."""
-    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
 class Tally:

@@ -10,7 +10,7 @@ from typing import Any
 from clients import FAST_RETRY, NO_LIMIT
 from pykis import KIS
 from pykis.engine import EngineSettings, ExecutionSettings, KISTradingEngine, RiskLimits
-from pykis.engine.store import OrderState
+from pykis.engine.store.states import UNRESOLVED_STATES
 from pykis.sim import Env, Simulator
 from pykis.sim.accounts import OrderKind
 from pykis.utils.ratelimit import MemoryStore
@@ -55,7 +55,7 @@ def assert_ledger_matches(engine: KISTradingEngine, sim: Simulator) -> None:
         assert (row.ticker, row.side, row.quantity) == (order.code, str(order.side), order.qty)
         assert (row.filled_quantity, row.filled_value) == (order.filled, order.filled_value)
     states = Counter(o.state for o in engine.store.orders())
-    assert not {OrderState.INTENT, OrderState.SENT, OrderState.UNKNOWN} & set(states), states
+    assert not UNRESOLVED_STATES & set(states), states
     held = Counter()
     for trade in engine.store.open_trades():
         held[trade.ticker] += trade.open_quantity

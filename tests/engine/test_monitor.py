@@ -18,7 +18,7 @@ from pykis.engine import Buy, EngineSettings, Monitor, MonitorSettings, RiskLimi
 from pykis.engine.store import OrderState
 from pykis.market import KST
 from pykis.sim import Env, SimConfig, SimServer, Simulator
-from support import MORNING, make_sim
+from support import make_sim
 
 POLL = MonitorSettings(sessions="always", stream=False, poll_interval=0.05, sync_interval=0.2)
 

@@ -7,32 +7,19 @@ tax, and no position left."""
 from __future__ import annotations
 
 import logging
-import tempfile
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
-from pathlib import Path
 
 import httpx
 import typer
 from rich.console import Console
 
 from pykis import KIS
-from pykis.cli.session import embedded, reporting
+from pykis.cli.session import embedded, ledger, reporting
 from pykis.exceptions import NotFoundError
 from pykis.market import Rounding, round_to_tick
 
 __all__ = ["run_demo"]
-
-
-@contextmanager
-def _database(path: str | None) -> Iterator[str]:
-    if path:
-        yield path
-        return
-    with tempfile.TemporaryDirectory(prefix="pykis-demo-") as folder:
-        yield str(Path(folder) / "engine.sqlite3")
 
 
 def _rally(base_url: str, symbol: str, start: int, stop: threading.Event) -> None:
@@ -55,7 +42,7 @@ def run_demo(seed: int, symbol: str, amount: int, take_profit: Decimal,
 
     console = Console(highlight=False)
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    with reporting(), embedded(seed=seed) as (kis, server), _database(database) as db:
+    with reporting(), embedded(seed=seed) as (kis, server), ledger(database) as db:
         name = _name(server, symbol)
         console.print(f"[bold]PyKIS demo[/]: a trading cycle on the embedded KIS simulator "
                       f"at [cyan]{server.base_url}[/] (account {kis.account_no}; no KIS "
@@ -83,7 +70,7 @@ def _step(console: Console, number: int, title: str, text: str) -> None:
     console.print(f"[bold]{number}. {title}[/]  {text}")
 
 
-def _fail(console: Console, message: str) -> None:
+def _fail(message: str) -> None:
     Console(stderr=True).print(f"demo failed: {message}", markup=False)
     raise typer.Exit(1)
 
@@ -96,12 +83,12 @@ def _cycle(console: Console, engine, kis: KIS, server, symbol: str, name: str, a
     try:
         price = engine.get_current_price(symbol)
     except NotFoundError:
-        _fail(console, f"no quote for {symbol}")
+        _fail(f"no quote for {symbol}")
     _step(console, 1, "Current price", f"{name}: {price:,.0f} KRW")
 
     bought = engine.execute_buy_order(symbol, amount_krw=amount, reason="demo: buy")
     if not bought.success or not bought.quantity:
-        _fail(console, f"the buy did not fill: {bought.message}")
+        _fail(f"the buy did not fill: {bought.message}")
     _step(console, 2, f"Buy for {amount:,} KRW",
           f"{bought.quantity} share(s) at {bought.price:,.0f} KRW, commission {bought.fees:,}"
           f" KRW (KIS order {bought.order_id})")
@@ -109,7 +96,7 @@ def _cycle(console: Console, engine, kis: KIS, server, symbol: str, name: str, a
     [position] = engine.get_current_positions()
     at_broker = kis.get_position(symbol)
     if at_broker is None or at_broker.quantity != position.quantity:
-        _fail(console, f"the broker holds {at_broker}, the engine {position.quantity}")
+        _fail(f"the broker holds {at_broker}, the engine {position.quantity}")
     target = position.entry_price * (1 + take_profit)
     _step(console, 3, "Position verified",
           f"engine: {position.quantity} @ {position.entry_price:,.0f}; KIS balance: "
@@ -137,7 +124,7 @@ def _cycle(console: Console, engine, kis: KIS, server, symbol: str, name: str, a
         rally.join(5)
     sales = [r for r in report.orders if r.side == "sell" and r.quantity]
     if not sales:
-        _fail(console, f"no sale within two minutes ({report.stopped})")
+        _fail(f"no sale within two minutes ({report.stopped})")
     sold = sales[-1]
     _step(console, 5, "Sold", f"{sold.quantity} share(s) at {sold.price:,.0f} KRW "
           f"(KIS order {sold.order_id})")
@@ -147,5 +134,5 @@ def _cycle(console: Console, engine, kis: KIS, server, symbol: str, name: str, a
     left = engine.get_current_positions()
     at_broker = kis.get_position(symbol)
     if left or at_broker is not None:
-        _fail(console, f"a position is left: engine {left}, KIS {at_broker}")
+        _fail(f"a position is left: engine {left}, KIS {at_broker}")
     _step(console, 7, "No open position left", "the engine's ledger and KIS's balance agree")

@@ -8,7 +8,6 @@ its P&L and the account's equity; ``trades`` lists the ledger's trades (no KIS n
 from __future__ import annotations
 
 import logging
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import Enum
@@ -16,16 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich import box
 from rich.console import Console
-from rich.table import Table
 
 from pykis import KIS
-from pykis.cli.session import BaseUrl, Paper, embedded, reporting
-from pykis.cli.tables import signed, won
+from pykis.cli.session import BaseUrl, Paper, embedded, ledger, reporting
+from pykis.cli.tables import status_table, trades_table
 
 if TYPE_CHECKING:
-    from pykis.engine import EngineStatus, KISTradingEngine, TradeRecord
+    from pykis.engine import KISTradingEngine
     from pykis.engine.config import EngineConfig
 
 __all__ = ["app"]
@@ -51,26 +48,33 @@ def _config(path: Path | None, **overrides: object) -> EngineConfig | None:
 def _engine(config: EngineConfig, *, sim: bool, database: str | None,
             paper: bool | None = None, base_url: str | None = None
             ) -> Iterator[KISTradingEngine]:
-    from pykis.engine import KISTradingEngine
-
+    """The engine the configuration describes; its store is closed afterwards (the
+    client is closed by whoever opened it)."""
     url = database or config.database
     if sim or config.sim.enabled:
         # A fresh simulator: a ledger kept from another run would not match its books.
         with embedded(seed=config.sim.seed, paper=bool(config.kis.paper)) as (kis, _), \
-                tempfile.TemporaryDirectory(prefix="pykis-engine-") as folder:
-            yield _built(KISTradingEngine, kis, url or str(Path(folder) / "engine.sqlite3"),
-                         config)
+                ledger(url) as path, _built(kis, path, config) as engine:
+            yield engine
         return
     overrides = {"is_paper": paper if paper is not None else config.kis.paper,
                  "base_url": base_url or config.kis.base_url}
     with KIS.from_env(config.kis.env_file, **{k: v for k, v in overrides.items()
-                                              if v is not None}) as kis:
-        yield _built(KISTradingEngine, kis, url, config)
+                                              if v is not None}) as kis, \
+            _built(kis, url, config) as engine:
+        yield engine
 
 
-def _built(cls, kis: KIS, url: str | None, config: EngineConfig) -> KISTradingEngine:
-    engine = cls(kis, url, limits=config.risk.limits(), settings=config.engine_settings())
-    return engine
+@contextmanager
+def _built(kis: KIS, url: str | None, config: EngineConfig) -> Iterator[KISTradingEngine]:
+    from pykis.engine import KISTradingEngine
+
+    engine = KISTradingEngine(kis, url, limits=config.risk.limits(),
+                              settings=config.engine_settings())
+    try:
+        yield engine
+    finally:
+        engine.store.close()
 
 
 def _logging() -> None:
@@ -100,22 +104,19 @@ def run(
         assert settings is not None
         _logging()
         with _engine(settings, sim=sim, database=database) as engine:
-            try:
-                reconciled = engine.reconcile()
-                console = Console()
-                if not reconciled.clean:
-                    console.print(f"[yellow]Reconciliation:[/] {reconciled.mismatches} "
-                                  f"{reconciled.still_unknown or ''}")
-                monitor = Monitor(engine, settings.symbols, settings.strategy.build(),
-                                  settings.monitor_settings())
-                report = monitor.run(seconds=seconds)
-                console.print(f"Stopped ({report.stopped}): {sum(report.ticks.values()):,} "
-                              f"ticks, {report.decisions:,} decisions, {len(report.orders)} "
-                              f"orders ({sum(r.success for r in report.orders)} accepted)"
-                              + (" [dry run]" if settings.dry_run else ""))
-                console.print(status_table(engine.status()))
-            finally:
-                engine.store.close()
+            reconciled = engine.reconcile()
+            console = Console()
+            if not reconciled.clean:
+                console.print(f"[yellow]Reconciliation:[/] {reconciled.mismatches} "
+                              f"{reconciled.still_unknown or ''}")
+            monitor = Monitor(engine, settings.symbols, settings.strategy.build(),
+                              settings.monitor_settings())
+            report = monitor.run(seconds=seconds)
+            console.print(f"Stopped ({report.stopped}): {sum(report.ticks.values()):,} "
+                          f"ticks, {report.decisions:,} decisions, {len(report.orders)} "
+                          f"orders ({sum(r.success for r in report.orders)} accepted)"
+                          + (" [dry run]" if settings.dry_run else ""))
+            console.print(status_table(engine.status()))
 
 
 @app.command()
@@ -133,10 +134,7 @@ def status(config: ConfigFile = None, database: Database = None, paper: Paper = 
                                      param_hint="'--config'")
         with _engine(settings, sim=False, database=database, paper=paper,
                      base_url=base_url) as engine:
-            try:
-                Console().print(status_table(engine.status()))
-            finally:
-                engine.store.close()
+            Console().print(status_table(engine.status()))
 
 
 class Status(str, Enum):
@@ -160,42 +158,3 @@ def trades(config: ConfigFile = None, database: Database = None,
             wanted = None if which is Status.all else TradeStatus(which.value.upper())
             records = [trade_record(t) for t in store.trades(status=wanted)]
     Console().print(trades_table(records) if records else "No trades.")
-
-
-# --- tables ------------------------------------------------------------------------------
-def _table(title: str) -> Table:
-    return Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
-
-
-def status_table(status: EngineStatus) -> Table:
-    exposure = f", exposure {status.exposure:.1%}" if status.exposure is not None else ""
-    table = _table(f"Engine: equity {won(status.equity)} KRW, cash (D+2) "
-                   f"{won(status.cash)} KRW{exposure}")
-    for name in ("Ticker", "Qty", "Entry", "Price", "Value", "Unrealized", "%"):
-        table.add_column(name, justify="left" if name == "Ticker" else "right", no_wrap=True)
-    for p in status.positions:
-        table.add_row(p.ticker, won(p.quantity), f"{p.entry_price:,.0f}", won(p.price),
-                      won(p.market_value),
-                      signed(p.unrealized_pnl) if p.unrealized_pnl is not None else "—",
-                      f"{p.unrealized_pnl_percent:+.2f}" if p.unrealized_pnl_percent is not None
-                      else "—")
-    table.caption = (f"realized today {status.realized_pnl_today:+,} KRW, in all "
-                     f"{status.realized_pnl_total:+,} KRW; unrealized "
-                     f"{status.unrealized_pnl:+,} KRW; open orders {status.open_orders}")
-    return table
-
-
-def trades_table(records: list[TradeRecord]) -> Table:
-    table = _table("Trades")
-    for name in ("Id", "Ticker", "Status", "Qty", "Open", "Entry", "Exit", "Fees", "Tax",
-                 "P&L", "%", "Opened (UTC)", "Reason"):
-        table.add_column(name, justify="right" if name not in ("Ticker", "Status", "Reason",
-                                                               "Opened (UTC)") else "left")
-    for t in records:
-        table.add_row(str(t.id), t.ticker, t.trade_status, won(t.quantity), won(t.open_quantity),
-                      f"{t.entry_price:,.0f}",
-                      f"{t.exit_price:,.0f}" if t.exit_price is not None else "—",
-                      won(t.fees), won(t.tax), signed(t.pnl),
-                      f"{t.pnl_percent:+.2f}" if t.pnl_percent is not None else "—",
-                      f"{t.opened_at:%Y-%m-%d %H:%M}", t.reason or "")
-    return table

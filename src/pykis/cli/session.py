@@ -22,7 +22,7 @@ from pykis.utils.ratelimit import MemoryStore
 if TYPE_CHECKING:
     from pykis.sim import SimServer
 
-__all__ = ["BaseUrl", "Paper", "Sim", "client", "embedded", "reporting"]
+__all__ = ["BaseUrl", "Paper", "Sim", "client", "embedded", "ledger", "reporting"]
 
 SIM_SEED = 42  # the seed `pykis sim` and `pykis demo` use by default: the same market
 
@@ -94,3 +94,14 @@ def embedded(*, paper: bool = False, seed: int = SIM_SEED) -> Iterator[tuple[KIS
                  rate_store=MemoryStore(), clock=sim.clock.timestamp,
                  hts_id=creds.hts_id) as kis:
             yield kis, server
+
+
+@contextmanager
+def ledger(url: str | None) -> Iterator[str]:
+    """``url`` if given, else a temporary SQLite file, removed afterwards: the ledger of
+    a throwaway simulator is no use once the simulator is gone."""
+    if url:
+        yield url
+        return
+    with tempfile.TemporaryDirectory(prefix="pykis-engine-") as folder:
+        yield str(Path(folder) / "engine.sqlite3")

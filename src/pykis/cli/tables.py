@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from rich import box
 from rich.table import Table
@@ -12,8 +13,12 @@ from rich.text import Text
 
 from pykis.models import OHLCV, Balance, Order, OrderBook, Ticker
 
+if TYPE_CHECKING:  # the engine needs its extra; these tables only read its results
+    from pykis.engine.results import EngineStatus, TradeRecord
+
 __all__ = ["balance_table", "book_table", "ohlcv_table", "orders_table", "percent",
-           "positions_table", "quotes_table", "signed", "trend", "watch_table", "won"]
+           "positions_table", "quotes_table", "signed", "status_table", "trades_table", "trend",
+           "watch_table", "won"]
 
 UP, DOWN = "red", "bright_blue"
 
@@ -148,4 +153,40 @@ def orders_table(orders: Iterable[Order], title: str) -> Table:
                       Text(o.side, style=UP if o.side == "buy" else DOWN), o.type,
                       won(o.price), won(o.amount), won(o.filled), won(o.remaining),
                       won(o.average), o.status)
+    return table
+
+
+def status_table(status: EngineStatus) -> Table:
+    """``pykis engine status``: the engine's positions at live prices, and its P&L."""
+    exposure = f", exposure {status.exposure:.1%}" if status.exposure is not None else ""
+    table = _table(f"Engine: equity {won(status.equity)} KRW, cash (D+2) "
+                   f"{won(status.cash)} KRW{exposure}")
+    for name in ("Ticker", "Qty", "Entry", "Price", "Value", "Unrealized", "%"):
+        table.add_column(name, justify="left" if name == "Ticker" else "right", no_wrap=True)
+    for p in status.positions:
+        table.add_row(p.ticker, won(p.quantity), f"{p.entry_price:,.0f}", won(p.price),
+                      won(p.market_value),
+                      signed(p.unrealized_pnl) if p.unrealized_pnl is not None else "—",
+                      f"{p.unrealized_pnl_percent:+.2f}" if p.unrealized_pnl_percent is not None
+                      else "—")
+    table.caption = (f"realized today {status.realized_pnl_today:+,} KRW, in all "
+                     f"{status.realized_pnl_total:+,} KRW; unrealized "
+                     f"{status.unrealized_pnl:+,} KRW; open orders {status.open_orders}")
+    return table
+
+
+def trades_table(records: Sequence[TradeRecord]) -> Table:
+    """``pykis engine trades``: the ledger's trades, oldest first."""
+    table = _table("Trades")
+    for name in ("Id", "Ticker", "Status", "Qty", "Open", "Entry", "Exit", "Fees", "Tax",
+                 "P&L", "%", "Opened (UTC)", "Reason"):
+        table.add_column(name, justify="right" if name not in ("Ticker", "Status", "Reason",
+                                                               "Opened (UTC)") else "left")
+    for t in records:
+        table.add_row(str(t.id), t.ticker, t.trade_status, won(t.quantity), won(t.open_quantity),
+                      f"{t.entry_price:,.0f}",
+                      f"{t.exit_price:,.0f}" if t.exit_price is not None else "—",
+                      won(t.fees), won(t.tax), signed(t.pnl),
+                      f"{t.pnl_percent:+.2f}" if t.pnl_percent is not None else "—",
+                      f"{t.opened_at:%Y-%m-%d %H:%M}", t.reason or "")
     return table

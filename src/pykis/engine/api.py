@@ -7,9 +7,11 @@ over :class:`pykis.KIS` (tokens, rate limits and safe retries come from there).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from typing import Any, Self
 
+from pykis.api import orders
 from pykis.client import KIS
 from pykis.models import Balance, BuyingPower, ModelList, Order, OrderBook, Position, Ticker
 
@@ -78,9 +80,10 @@ class KISAPIClient:
     def cancel_order(self, order_id: str) -> Order:
         return self.kis.cancel_order(order_id)
 
-    def get_order(self, order_id: str) -> Order:
-        """Today's order ``order_id`` as KIS's books show it (``NotFoundError`` if none)."""
-        return self.kis.fetch_order(order_id)
+    def get_order(self, order_id: str, day: dt.date | None = None) -> Order:
+        """Order ``order_id`` of ``day`` (default today) as KIS's books show it
+        (``NotFoundError`` if none): one row, not the day's whole list."""
+        return self.kis._run(orders.fetch_order(self.kis._ctx, order_id, day))
 
     def get_orders(self, since_ms: int | None = None) -> ModelList[Order]:
         """The account's orders from the day of ``since_ms`` (default today) to today."""

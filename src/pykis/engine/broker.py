@@ -15,12 +15,12 @@ from collections.abc import Iterable
 from pykis.api.orders import ORDER_TYPES
 from pykis.engine.store import Order as StoredOrder
 from pykis.engine.store import FillSource, OrderState, Store
+from pykis.engine.store.states import WORKING_STATES
 from pykis.market import KST
 from pykis.models import Order as BrokerOrder
 
 __all__ = ["apply_report", "is_final", "match_booked"]
 
-_FINAL = {OrderState.FILLED, OrderState.CANCELLED, OrderState.REJECTED, OrderState.DROPPED}
 
 
 def apply_report(store: Store, row: StoredOrder, broker: BrokerOrder,
@@ -38,8 +38,7 @@ def apply_report(store: Store, row: StoredOrder, broker: BrokerOrder,
         changed = True
     row = store.get_order(row.id)
     state = OrderState(row.state)
-    if broker.status == "canceled" and state in (OrderState.ACCEPTED,
-                                                 OrderState.PARTIALLY_FILLED):
+    if broker.status == "canceled" and state in WORKING_STATES:
         row = store.mark_cancelled(row.id, "KIS cancelled the remainder, or it expired")
         changed = True
     return row, changed
@@ -97,4 +96,4 @@ def match_booked(unresolved: Iterable[StoredOrder], booked: Iterable[BrokerOrder
 
 
 def is_final(row: StoredOrder) -> bool:
-    return OrderState(row.state) in _FINAL
+    return OrderState(row.state).is_final

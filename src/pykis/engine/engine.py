@@ -40,6 +40,7 @@ from pykis.engine.results import (
 from pykis.engine.risk import AccountState, EntryDecision, RiskLimits, check_entry
 from pykis.engine.store import Order as StoredOrder
 from pykis.engine.store import OrderIntent, OrderState, Store, TradeStatus
+from pykis.engine.store.states import UNANSWERED_STATES, WORKING_STATES
 from pykis.market import KST, Side, validate_symbol
 from pykis.models import Ticker
 
@@ -125,7 +126,7 @@ class KISTradingEngine:
         id); the result shows what filled before the cancellation took."""
         try:
             row = self.store.get_order(order_id)
-            if row.state not in (OrderState.ACCEPTED, OrderState.PARTIALLY_FILLED):
+            if row.state not in WORKING_STATES:
                 raise Refusal(f"order {order_id} is {row.state}: nothing to cancel")
             try:
                 self.api.cancel_order(row.broker_order_id)
@@ -134,9 +135,8 @@ class KISTradingEngine:
             row = self.executor.await_fill(row)
             return self._outcome(row)
         except (Refusal, ex.KISError) as error:
-            message = str(error) if isinstance(error, Refusal) else describe(error)
-            log.warning("cancel of order %s not done: %s", order_id, message)
-            return TradeResult(success=False, ticker="", side="", message=message)
+            log.warning("cancel of order %s not done: %s", order_id, describe(error))
+            return _failed("", "", 0, describe(error))
 
     def get_current_positions(self) -> list[PositionReport]:
         """The engine's open trades, valued at live prices."""
@@ -162,7 +162,7 @@ class KISTradingEngine:
             if balance.total > 0 else None,
             unrealized_pnl=sum(p.unrealized_pnl or 0 for p in positions),
             realized_pnl_today=self.store.realized_pnl(start, start + dt.timedelta(days=1)),
-            realized_pnl_total=sum(t.pnl for t in self.store.trades()),
+            realized_pnl_total=self.store.total_pnl(),
             open_orders=len(self.store.active_orders()),
             day_start_equity=self.store.opening_equity(day, balance.total))
 
@@ -188,19 +188,16 @@ class KISTradingEngine:
             if self.settings.dry_run:
                 return self._dry_run(intent, note)
             row = self.executor.place(intent)
-            if row.state in (OrderState.ACCEPTED, OrderState.PARTIALLY_FILLED):
+            if row.state in WORKING_STATES:
                 row = self.executor.await_fill(row, fill_timeout)
             return self._outcome(row)
         except (Refusal, ex.KISError) as error:
-            message = str(error) if isinstance(error, Refusal) else describe(error)
-            log.warning("%s %s not done: %s", side.value, ticker, message, extra=context)
-            return TradeResult(success=False, ticker=str(ticker), side=side.value,
-                               requested_quantity=quantity or 0, message=message)
+            log.warning("%s %s not done: %s", side.value, ticker, describe(error),
+                        extra=context)
+            return _failed(ticker, side.value, quantity, describe(error))
         except Exception as error:  # a bug must not take the caller down mid-trade
             log.exception("%s %s failed", side.value, ticker, extra=context)
-            return TradeResult(success=False, ticker=str(ticker), side=side.value,
-                               requested_quantity=quantity or 0,
-                               message=f"unexpected error: {describe(error)}")
+            return _failed(ticker, side.value, quantity, f"unexpected error: {describe(error)}")
 
     def _dry_run(self, intent: OrderIntent, note: str) -> TradeResult:
         row = self.store.record_intent(intent)
@@ -215,7 +212,7 @@ class KISTradingEngine:
         state = OrderState(row.state)
         if state is OrderState.REJECTED:
             return trade_result(self.store, row, False, row.error or "KIS refused the order")
-        if state in (OrderState.SENT, OrderState.UNKNOWN):
+        if state in UNANSWERED_STATES:
             return trade_result(self.store, row, False, "no answer from KIS and the order "
                                 "is not in its books yet: reconciliation will settle it; "
                                 "it was not sent again")
@@ -235,11 +232,11 @@ class KISTradingEngine:
     def _buy_intent(self, ticker: str, quantity: int | None, price: float | int | None,
                     amount_krw: int | None, reason: str, strategy: str
                     ) -> tuple[OrderIntent, str]:
-        quote = self._quote(ticker)
         busy = [o for o in self.store.active_orders(ticker) if o.side == Side.BUY]
         if busy:
             raise Refusal(f"a buy of {ticker} is still open or unresolved (order "
                           f"{busy[0].id}, {busy[0].state}): one at a time")
+        quote = self._quote(ticker)
         market, kind = instrument_of(quote)
         book = self.api.get_order_book(ticker) if price is None and amount_krw else None
         cash = self.api.get_buying_power(ticker).cash if amount_krw is not None else None
@@ -290,3 +287,8 @@ class KISTradingEngine:
 
 def _shares(count: int) -> str:
     return f"{count:,} share" + ("" if count == 1 else "s")
+
+
+def _failed(ticker: object, side: str, quantity: int | None, message: str) -> TradeResult:
+    return TradeResult(success=False, ticker=str(ticker), side=side,
+                       requested_quantity=quantity or 0, message=message)

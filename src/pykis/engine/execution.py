@@ -21,8 +21,10 @@ from dataclasses import dataclass
 from pykis import exceptions as ex
 from pykis.engine.api import KISAPIClient
 from pykis.engine.broker import apply_report, is_final, match_booked
+from pykis.engine.planning import Refusal
 from pykis.engine.store import Order as StoredOrder
 from pykis.engine.store import OrderIntent, OrderState, Store
+from pykis.engine.store.states import UNANSWERED_STATES
 from pykis.market import KST
 from pykis.models import Order as BrokerOrder
 from pykis.models.base import millis
@@ -47,7 +49,10 @@ class ExecutionSettings:
 
 def describe(error: BaseException) -> str:
     """An error in one line for a TradeResult or a log: its class and message (the
-    errors of :mod:`pykis.exceptions` never hold a secret)."""
+    errors of :mod:`pykis.exceptions` never hold a secret); a refusal of the engine's
+    own says just why."""
+    if isinstance(error, Refusal):
+        return str(error)
     return f"{type(error).__name__}: {error}"
 
 
@@ -104,7 +109,7 @@ class Executor:
             except ex.KISError as error:  # KIS cannot be asked now: try again shortly
                 log.warning("order %s: look-up failed (%s)", order_id, describe(error))
             row = self.store.get_order(order_id)
-            if not wait or OrderState(row.state) not in (OrderState.SENT, OrderState.UNKNOWN) \
+            if not wait or OrderState(row.state) not in UNANSWERED_STATES \
                     or time.monotonic() >= deadline:
                 return row
             self._sleep(max(self.settings.poll_interval, 0.05))
@@ -114,7 +119,7 @@ class Executor:
         (and their fills recorded), those KIS never booked after ``settle_seconds`` are
         rejected, the rest stay as they are. Returns the ids by outcome."""
         outcome: dict[str, list[int]] = {"found": [], "not_booked": [], "still_unknown": []}
-        rows = [r for r in rows if OrderState(r.state) in (OrderState.SENT, OrderState.UNKNOWN)]
+        rows = [r for r in rows if OrderState(r.state) in UNANSWERED_STATES]
         if not rows:
             return outcome
         first = min(r.sent_at or r.created_at for r in rows)
@@ -166,14 +171,7 @@ class Executor:
         return row
 
     def _broker_order(self, row: StoredOrder) -> BrokerOrder | None:
-        day = row.broker_order_date
-        if day == self.store.now().astimezone(KST).date():  # one row, not the whole day
-            try:
-                return self.api.get_order(row.broker_order_id)
-            except ex.NotFoundError:
-                return None
-        since = millis(dt.datetime(day.year, day.month, day.day, tzinfo=KST)) if day else None
-        for order in self.api.get_orders(since_ms=since):
-            if order.id == row.broker_order_id and order.datetime.astimezone(KST).date() == day:
-                return order
-        return None
+        try:
+            return self.api.get_order(row.broker_order_id, row.broker_order_date)
+        except ex.NotFoundError:
+            return None

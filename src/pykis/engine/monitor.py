@@ -26,6 +26,7 @@ time on one thread.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import queue
 import signal
@@ -45,8 +46,9 @@ from pykis.engine.reconcile import sync_working
 from pykis.engine.results import TradeResult
 from pykis.engine.risk import PositionState, check_exit
 from pykis.engine.store import FillSource, OrderState
+from pykis.engine.store.states import UNANSWERED_STATES, WORKING_STATES
 from pykis.engine.strategy import Buy, Hold, Holding, Sell, Signal, Strategy, Tick
-from pykis.market import KST, Session, TradingCalendar
+from pykis.market import KST, DaySchedule, Session, TradingCalendar
 from pykis.models import Order, Trade
 
 __all__ = ["Decision", "Monitor", "MonitorReport", "MonitorSettings"]
@@ -111,6 +113,7 @@ class Monitor:
         if not symbols:
             raise ex.InvalidInputError("symbols", symbols, "at least one ticker to watch")
         self.engine, self.symbols = engine, list(dict.fromkeys(symbols))
+        self._watched = frozenset(self.symbols)
         self.strategy = strategy or Hold()
         self.settings = settings or MonitorSettings()
         self.on_decision = on_decision
@@ -124,6 +127,7 @@ class Monitor:
         self._highs: dict[int, int] = {}  # trade id -> a new high not yet stored
         self._last_stream_tick = 0.0
         self._stream_retry = 0.0
+        self._schedule: tuple[dt.date, DaySchedule | None] | None = None  # today's
 
     # --- running -------------------------------------------------------------------------
     def run(self, *, seconds: float | None = None, stop: threading.Event | None = None,
@@ -272,11 +276,15 @@ class Monitor:
     def _in_session(self) -> bool:
         if self.settings.sessions == "always":
             return True
-        return self.calendar.session_at(self.engine.store.now().astimezone(KST)) is \
-            Session.REGULAR
+        now = self.engine.store.now().astimezone(KST)
+        if self._schedule is None or self._schedule[0] != now.date():
+            # Once a day, not once a tick: the calendar's look-ups cost more than deciding.
+            self._schedule = (now.date(), self.calendar.schedule(now.date()))
+        schedule = self._schedule[1]
+        return schedule is not None and schedule.session_at(now) is Session.REGULAR
 
     def _decide(self, tick: Tick) -> None:
-        if tick.ticker not in self.symbols:
+        if tick.ticker not in self._watched:
             return
         if not self._in_session():
             return self._record(Decision(tick, "closed", "outside the regular session",
@@ -354,8 +362,7 @@ class Monitor:
     def _on_order(self, order: Order) -> None:
         store = self.engine.store
         row = store.find_broker_order(order.id, order.datetime.astimezone(KST).date())
-        if row is None or OrderState(row.state) not in (OrderState.ACCEPTED,
-                                                        OrderState.PARTIALLY_FILLED):
+        if row is None or OrderState(row.state) not in WORKING_STATES:
             return  # not ours, not booked yet (the sender records it), or finished
         _, changed = apply_report(store, row, order, FillSource.NOTICE)
         if changed:
@@ -365,8 +372,9 @@ class Monitor:
         engine = self.engine
         self._store_highs()
         try:
+            # (no intent is in flight here: this loop is the only sender)
             unresolved = [o for o in engine.store.unresolved_orders()
-                          if o.state != OrderState.INTENT]
+                          if o.state in UNANSWERED_STATES]
             if unresolved:
                 engine.executor.resolve(unresolved)
             synced, _ = sync_working(engine.store, engine.api)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pykis.engine.pnl import max_buy_quantity, order_price
+from pykis.engine.pnl import fit_buy, order_price
 from pykis.engine.risk import EntryDecision
 from pykis.exceptions import InvalidInputError
 from pykis.market import InstrumentKind, PriceLimits, Side, TradingCosts
@@ -71,8 +71,7 @@ def plan_buy(ticker: Ticker, book: OrderBook | None, kind: InstrumentKind, *,
         caps["orderable cash"] = cash
     if entry.max_value is not None:
         caps["position size limit"] = entry.max_value
-    bound = min(caps, key=lambda name: caps[name])
-    shares = max_buy_quantity(max(caps[bound], 0), limit, kind=kind, costs=costs)
+    shares, bound = fit_buy(caps, limit, kind=kind, costs=costs)
     if shares == 0:
         raise Refusal(f"{caps[bound]:,} KRW ({bound}) does not buy one share at {limit:,} KRW"
                       " with its commission")

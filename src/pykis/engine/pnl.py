@@ -35,6 +35,7 @@ __all__ = [
     "Unrealized",
     "average",
     "execution",
+    "fit_buy",
     "max_buy_quantity",
     "order_price",
     "percent",
@@ -238,6 +239,14 @@ def max_buy_quantity(
     while quantity and total(quantity) > amount:  # defensive: a custom Commission
         quantity -= 1
     return quantity
+
+
+def fit_buy(caps: dict[str, int], price: int, *, kind: InstrumentKind = InstrumentKind.STOCK,
+            costs: TradingCosts = DEFAULT_COSTS) -> tuple[int, str]:
+    """The most whole shares at ``price`` that fit the smallest of ``caps`` (KRW by what
+    sets them: a budget, the cash, a risk rule), commission included, and that cap's name."""
+    bound = min(caps, key=lambda name: caps[name])
+    return max_buy_quantity(max(caps[bound], 0), price, kind=kind, costs=costs), bound
 
 
 def order_price(

@@ -20,7 +20,7 @@ from pykis.engine.pnl import (
     PositionCost,
     Realized,
     Unrealized,
-    max_buy_quantity,
+    fit_buy,
     unrealized,
 )
 from pykis.engine.risk import AccountState, RiskLimits, check_entry
@@ -180,8 +180,7 @@ class Portfolio:
         caps = {"budget": budget, "cash": max(self.cash - reserved_cash, 0)}
         if decision.max_value is not None:
             caps["position size"] = decision.max_value
-        bound = min(caps, key=lambda name: caps[name])
-        quantity = max_buy_quantity(caps[bound], price, kind=kind, costs=self.costs)
+        quantity, bound = fit_buy(caps, price, kind=kind, costs=self.costs)
         value = quantity * price
         commission = self.costs.commission.amount(value, kind)
         return Sizing(quantity, value, commission,

@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from pykis.engine.pnl import PositionCost, average, percent, unrealized
+from pykis.engine.pnl import average, percent, unrealized
 from pykis.engine.results import PositionReport, TradeRecord, TradeResult
 from pykis.engine.store import Order, Store, Trade
+from pykis.engine.store.trades import position_cost
 from pykis.exceptions import KISError
 from pykis.market import InstrumentKind, Market, Side, TradingCosts
 
@@ -32,7 +33,7 @@ def trade_result(store: Store, row: Order, success: bool, message: str) -> Trade
         quantity=quantity, price=average(value, quantity) if quantity else None, fees=fees,
         tax=tax, pnl=pnl, pnl_percent=pnl_percent, message=message, status=row.state,
         requested_quantity=row.quantity, client_order_id=row.client_order_id,
-        trade_id=store.get_order(row.id).trade_id)
+        trade_id=row.trade_id)  # rows come back re-read after their fills are recorded
 
 
 def position_reports(trades: list[Trade], prices: Callable[[list[str]], dict[str, int]],
@@ -48,7 +49,7 @@ def position_reports(trades: list[Trade], prices: Callable[[list[str]], dict[str
 
 def _position(trade: Trade, price: int | None, day: dt.date, costs: TradingCosts
               ) -> PositionReport:
-    held = PositionCost(trade.open_quantity, trade.open_cost, trade.open_fees)
+    held = position_cost(trade)
     valued = None
     if price is not None:
         valued = unrealized(held, price, day, market=Market(trade.market),

@@ -304,33 +304,24 @@ class Codec:
 
     def decode(self, text: str) -> list[Event | ControlEvent | Heartbeat]:
         """The events of one text frame (several for a multi-record data frame)."""
-        # The hot path of a busy stream, a plain frame of one trade, is written out here:
-        # one split per level, no regular expressions, no further calls.
-        if text[:2] == "0|":
+        first = text[:1]
+        if first == "0" or first == "1":
+            # The hot path of a busy stream: one split per level, no regular expressions,
+            # and a plain frame of one trade built without further calls.
             try:
                 _, tr_id, count_text, payload = text.split("|", 3)
                 cls = EVENTS[tr_id]
             except (ValueError, KeyError):
                 raise ProtocolError(f"not a KIS data frame: {text[:40]!r}") from None
+            if first == "1":
+                payload = self._decrypt(tr_id, payload)
             values = payload.split("^")
             if count_text == "001" and len(values) >= cls.width:
                 return [cls(tr_id, values, self._today)]
             return self._records(cls, tr_id, count_text, values)
-        first = text[:1]
-        if first == "1":
-            return self._data(text)
         if first == "{":
             return [self._control(text)]
         raise ProtocolError(f"not a KIS frame: {text[:40]!r}")
-
-    def _data(self, text: str) -> list[Event]:
-        try:
-            _, tr_id, count_text, payload = text.split("|", 3)
-            cls = EVENTS[tr_id]
-        except (ValueError, KeyError):
-            raise ProtocolError(f"not a KIS data frame: {text[:40]!r}") from None
-        values = self._decrypt(tr_id, payload).split("^")
-        return self._records(cls, tr_id, count_text, values)
 
     def _records(self, cls: type[Event], tr_id: str, count_text: str, values: list[str]
                  ) -> list[Event]:

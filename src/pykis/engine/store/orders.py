@@ -19,6 +19,7 @@ from pykis.api import validate
 from pykis.api.orders import ORDER_TYPES
 from pykis.engine.store.errors import OrderStateError, OversellError
 from pykis.engine.store.schema import Order, Trade
+from pykis.engine.store.trades import get_trade
 from pykis.engine.store.states import (
     ACTIVE_STATES,
     TRANSITIONS,
@@ -238,9 +239,10 @@ def record_intent(session: Session, intent: OrderIntent, at: dt.datetime) -> Ord
 
 def _open_trade_of(session: Session, intent: OrderIntent) -> Trade:
     # Locked: two sell intents for one trade must not both see the same shares free.
-    trade = session.scalars(select(Trade).where(Trade.id == intent.trade_id)
-                            .with_for_update().execution_options(populate_existing=True)
-                            ).one_or_none()
+    try:
+        trade: Trade | None = get_trade(session, intent.trade_id, lock=True)
+    except InvalidInputError:
+        trade = None
     if trade is None or trade.trade_status != TradeStatus.OPEN or trade.ticker != intent.ticker:
         raise InvalidInputError("trade_id", intent.trade_id,
                                 f"the id of an open trade of {intent.ticker}")
@@ -270,10 +272,7 @@ def mark_sent(session: Session, order_id: int, at: dt.datetime) -> Order:
 
 def mark_dropped(session: Session, order_id: int, reason: str, at: dt.datetime) -> Order:
     """An intent that will never be sent (dry run, a risk rule, a restart)."""
-    order = get_order(session, order_id, lock=True)
-    if _move(order, OrderState.DROPPED, at):
-        order.error = reason
-    return order
+    return _mark(session, order_id, OrderState.DROPPED, at, reason)
 
 
 def mark_accepted(session: Session, order_id: int, broker_order_id: str, org_no: str,
@@ -300,25 +299,25 @@ def mark_accepted(session: Session, order_id: int, broker_order_id: str, org_no:
 
 def mark_rejected(session: Session, order_id: int, error: str, at: dt.datetime) -> Order:
     """KIS refused the order (it was not executed), or a look-up showed it never arrived."""
-    order = get_order(session, order_id, lock=True)
-    if _move(order, OrderState.REJECTED, at):
-        order.error = error
-    return order
+    return _mark(session, order_id, OrderState.REJECTED, at, error)
 
 
 def mark_unknown(session: Session, order_id: int, error: str, at: dt.datetime) -> Order:
     """No answer came back: KIS may have executed the order. Never resend it."""
-    order = get_order(session, order_id, lock=True)
-    if _move(order, OrderState.UNKNOWN, at):
-        order.error = error
-    return order
+    return _mark(session, order_id, OrderState.UNKNOWN, at, error)
 
 
 def mark_cancelled(session: Session, order_id: int, at: dt.datetime, error: str | None = None
                    ) -> Order:
     """The remainder will not execute: cancelled, or expired at the close."""
+    return _mark(session, order_id, OrderState.CANCELLED, at, error or None)
+
+
+def _mark(session: Session, order_id: int, target: OrderState, at: dt.datetime,
+          error: str | None) -> Order:
+    """Move the order to ``target``, keeping ``error`` (if any) as why."""
     order = get_order(session, order_id, lock=True)
-    if _move(order, OrderState.CANCELLED, at) and error:
+    if _move(order, target, at) and error is not None:
         order.error = error
     return order
 

@@ -25,6 +25,7 @@ __all__ = [
     "OrderState",
     "TRANSITIONS",
     "TradeStatus",
+    "UNANSWERED_STATES",
     "UNRESOLVED_STATES",
     "WORKING_STATES",
 ]
@@ -61,6 +62,9 @@ TRANSITIONS: dict[OrderState, frozenset[OrderState]] = {
 # Orders whose fate the broker has not told us: reconciliation drops the intents (never
 # sent) and looks the others up.
 UNRESOLVED_STATES = frozenset({S.INTENT, S.SENT, S.UNKNOWN})
+# Orders that may have reached KIS without its answer being recorded: looked up, never
+# sent again.
+UNANSWERED_STATES = frozenset({S.SENT, S.UNKNOWN})
 # Orders the broker is working on.
 WORKING_STATES = frozenset({S.ACCEPTED, S.PARTIALLY_FILLED})
 # Orders that hold shares or cash back from new orders (a sell here may still execute).

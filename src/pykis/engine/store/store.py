@@ -271,6 +271,10 @@ class Store:
         with self.reading() as session:
             return _trades.realized_pnl(session, since, until)
 
+    def total_pnl(self) -> int:
+        with self.reading() as session:
+            return _trades.total_pnl(session)
+
     # ------------------------------------------------------------------ marks
 
     def mark_high(self, trade_id: int, price: int) -> int:

@@ -28,6 +28,7 @@ __all__ = [
     "open_trades",
     "position_cost",
     "realized_pnl",
+    "total_pnl",
     "trades",
 ]
 
@@ -63,6 +64,11 @@ def trades(session: Session, *, status: TradeStatus | None = None, ticker: str |
     if since is not None:
         query = query.where(Trade.opened_at >= since)
     return list(session.scalars(query.order_by(Trade.id)))
+
+
+def total_pnl(session: Session) -> int:
+    """P&L realized by every trade, fees and tax included."""
+    return int(session.scalar(select(func.coalesce(func.sum(Trade.pnl), 0))) or 0)
 
 
 def realized_pnl(session: Session, since: dt.datetime, until: dt.datetime) -> int:
