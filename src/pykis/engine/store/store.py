@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -51,6 +53,8 @@ __all__ = ["Store", "database_url", "default_database_path"]
 MIGRATIONS = "pykis.engine:migrations"
 # Any constant: the key of the advisory lock that makes concurrent upgrades take turns.
 _UPGRADE_LOCK = 0x70_6B_69_73
+# How long SQLite waits for another connection's lock before giving up.
+_SQLITE_BUSY_MS = 30_000
 
 
 def default_database_path() -> Path:
@@ -316,9 +320,30 @@ def _sqlite_connect(connection: Any, _record: Any) -> None:
     connection.isolation_level = None
     cursor = connection.cursor()
     cursor.execute("PRAGMA foreign_keys = ON")
-    cursor.execute("PRAGMA busy_timeout = 30000")  # wait for another process's writes
-    cursor.execute("PRAGMA journal_mode = WAL")  # an in-memory database stays "memory"
+    cursor.execute(f"PRAGMA busy_timeout = {_SQLITE_BUSY_MS}")  # wait for others' writes
+    _sqlite_wal(cursor)
     cursor.close()
+
+
+def _sqlite_wal(cursor: Any) -> None:
+    """Switch the file to WAL (it stays so), retrying while another connection holds it.
+
+    The switch needs the file to itself and SQLite answers "database is locked" at once
+    instead of waiting out the busy timeout, so processes opening a new file together
+    would fail; the retry waits up to the same timeout. An in-memory database stays
+    "memory", which is why the answer is not checked."""
+    deadline = time.monotonic() + _SQLITE_BUSY_MS / 1000
+    pause = 0.005
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.2)
 
 
 def _sqlite_begin(connection: Any) -> None:
