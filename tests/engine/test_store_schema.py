@@ -100,25 +100,29 @@ def test_opening_again_does_not_migrate_again(database_url, clock):
         assert [o.quantity for o in again.unresolved_orders()] == [1]
 
 
-def test_processes_opening_a_new_database_together_migrate_it_once(database_url):
-    start, errors, stores = threading.Barrier(4), [], []
+def test_processes_opening_a_new_database_together_migrate_it_once(another_database):
+    # Several rounds, each on a new database: one race lost in a few rounds
+    # (SQLite's switch to WAL refusing at once, not waiting) was enough to fail CI.
+    for _ in range(8):
+        url = another_database()
+        start, errors, stores = threading.Barrier(4), [], []
 
-    def open_store() -> None:
-        start.wait()
-        try:
-            stores.append(Store(database_url))
-        except Exception as error:  # noqa: BLE001 - reported by the assertion below
-            errors.append(error)
+        def open_store(url: str = url) -> None:
+            start.wait()
+            try:
+                stores.append(Store(url))
+            except Exception as error:  # noqa: BLE001 - reported by the assertion below
+                errors.append(error)
 
-    threads = [threading.Thread(target=open_store) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    assert errors == []
-    assert [s.revision() for s in stores] == [HEAD] * 4
-    for store in stores:
-        store.close()
+        threads = [threading.Thread(target=open_store) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+        assert errors == []
+        assert [s.revision() for s in stores] == [HEAD] * 4
+        for store in stores:
+            store.close()
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
