@@ -164,10 +164,11 @@ def inquire_daily_ccld(call: Call) -> Reply:
         and _matches_fill_filter(o, filled)
     ]
     orders.sort(key=lambda o: o.number, reverse=newest_first)
-    rows = [_ccld_row(call, o) for o in orders]
     conditions = f"{yyyymmdd(start)}^{yyyymmdd(end)}^{side}^{filled}^"
-    page = paginate(call, rows, call.profile.ccld_page, lambda r: r["odno"], conditions,
-                    descending=newest_first)
+    # Paged on the orders and only the page's rows built: building every row of the day
+    # for each page made a busy day's look-ups quadratic.
+    page = paginate(call, orders, call.profile.ccld_page,
+                    lambda o: call.profile.odno(o.number), conditions, descending=newest_first)
     fills = [f for o in orders for f in o.fills]
     total_qty = sum(f.qty for f in fills)
     total_value = sum(f.value for f in fills)
@@ -178,7 +179,7 @@ def inquire_daily_ccld(call: Call) -> Reply:
         "pchs_avg_pric": dec(total_value / total_qty if total_qty else 0, 4),
     }
     return Reply(
-        {"output1": page.rows, "output2": summary},
+        {"output1": [_ccld_row(call, o) for o in page.rows], "output2": summary},
         page.code(call.profile.inquiry_ok, call.account.env is Env.REAL),
         tr_cont=page.tr_cont, extra=page.extra, pad=True,
     )
