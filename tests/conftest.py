@@ -10,9 +10,16 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from hypothesis import settings
 from support import Kis, make_sim
 
 from pykis.sim import Env, SimConfig, Simulator
+
+# Property tests draw the same examples every run (a result depends on the code, not on
+# luck); `pytest --hypothesis-profile=explore` draws fresh ones to look for new failures.
+settings.register_profile("deterministic", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile("deterministic")
 
 JWT_HEADER = "eyJ0eXAiOiJKV1Qi"  # how every access token KIS (and the simulator) issues starts
 # A WebSocket approval key, wherever KIS's wire format puts it (redacted to *** in logs).

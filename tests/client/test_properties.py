@@ -4,6 +4,8 @@ malformed, escapes as anything but a PyKIS error."""
 from __future__ import annotations
 
 import json
+import tempfile
+from pathlib import Path
 
 import httpx
 import pytest
@@ -101,6 +103,91 @@ def test_malformed_answers_raise_pykis_errors_only(body, status, more, call) -> 
         return httpx.Response(status, content=body.encode(), headers={"tr_cont": more})
 
     with client(handler) as kis:
+        try:
+            call(kis)
+        except KISError:
+            pass  # a PyKIS error names what went wrong; anything else is a bug
+
+
+# --- realistic answers, one field broken ---------------------------------------------------
+# Random JSON rarely looks like a KIS row, so the test above seldom reaches the code that
+# reads a row's fields. Here every answer is the simulator's genuine-looking one with a
+# single value replaced (by another JSON value, or removed): that reaches every field.
+
+class Breaking(httpx.BaseTransport):
+    """Forwards to the simulator and breaks the value at ``pick`` (an index into the
+    answer's values, taken modulo their count) in the first answer that is not a token."""
+
+    def __init__(self, sim, pick: int, value, remove: bool) -> None:
+        self.inner, self.pick, self.value, self.remove = sim.transport(), pick, value, remove
+        self.broken: str | None = None
+        self.sent: list[str] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.sent.append(f"{request.url.path} {request.headers.get('tr_cont', '')}")
+        # One broken answer must not set the client off into endless requests.
+        assert len(self.sent) < 40, f"runaway after breaking {self.broken}: {self.sent[-5:]}"
+        response = self.inner.handle_request(request)
+        response.read()
+        if request.url.path.startswith("/oauth2/") or self.broken is not None:
+            return response
+        body = json.loads(response.content)
+        places = list(_places(body))
+        parent, key = places[self.pick % len(places)]
+        if self.remove:
+            del parent[key]
+        else:
+            parent[key] = self.value
+        self.broken = f"{request.url.path} {key!r}"
+        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+        # json.dumps writes an infinite float as Infinity, which Python's json reads back.
+        return httpx.Response(response.status_code, headers=headers,
+                              content=json.dumps(body).encode())
+
+
+def _places(node):
+    """(container, key) of every value inside ``node``, depth first."""
+    items = node.items() if isinstance(node, dict) else enumerate(node)
+    for key, value in list(items):
+        yield node, key
+        if isinstance(value, dict | list):
+            yield from _places(value)
+
+
+@pytest.fixture(scope="module")
+def busy_sim():
+    """A simulator whose account has holdings and today's orders, filled and open, so
+    that every call's answer has rows to break; and a token store shared by examples."""
+    from clients import build
+    from support import make_sim
+
+    from pykis.sim import Env
+
+    sim, tokens = make_sim(), MemoryTokenStore()
+    # The same token store: the simulator's clock stands still, so a second issuance
+    # within its minute would wait for ever.
+    with build(sim, Env.REAL, "sync", Path(tempfile.mkdtemp()), token_store=tokens) as kis:
+        last = kis.fetch_ticker("005930").last
+        kis.create_market_order("005930", "buy", 3)
+        kis.create_limit_order("005930", "buy", 2, int(last * 0.9) // 100 * 100)
+    return sim, tokens
+
+
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(call=st.sampled_from(CALLS[:-1]), pick=st.integers(0, 10_000), remove=st.booleans(),
+       value=json_values)
+def test_an_answer_with_one_field_broken_raises_pykis_errors_only(busy_sim, call, pick,
+                                                                  remove, value) -> None:
+    from pykis.sim import Env
+
+    sim, tokens = busy_sim
+    creds = sim.credentials(Env.REAL)
+    transport = Breaking(sim, pick, value, remove)
+    with KIS(creds.app_key, creds.app_secret, creds.account_no, base_url="http://sim",
+             transport=transport, token_store=tokens, rate=Rate(10_000, 100),
+             rate_store=MemoryStore(), clock=sim.clock.timestamp,
+             retry=RetryPolicy(attempts=2, throttled_attempts=2, base=0.0, cap=0.0)) as kis:
         try:
             call(kis)
         except KISError:

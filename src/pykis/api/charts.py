@@ -16,6 +16,7 @@ from pykis import exceptions as ex
 from pykis.api import endpoints as E
 from pykis.api import validate
 from pykis.api.call import Context, call
+from pykis.api.errors import UNREADABLE
 from pykis.api.flow import Flow
 from pykis.api.quotes import now, parse
 from pykis.market import KST, TradingCalendar
@@ -65,6 +66,15 @@ def _candle(row: dict[str, Any], start: dt.datetime, tr_id: str) -> OHLCV:
     return parse(OHLCV, row, tr_id, timestamp=millis(start), datetime=start)
 
 
+def _moment(row: dict[str, Any], tr_id: str, *fields: str) -> dt.datetime:
+    """The KST moment a candle's date (and time) fields name."""
+    try:
+        return kst(*(str(row[name]) for name in fields))
+    except UNREADABLE:
+        raise ex.APIError(f"KIS sent a candle whose {'/'.join(fields)} cannot be read",
+                          tr_id=tr_id) from None
+
+
 # --- daily and longer --------------------------------------------------------------------
 def _period_candles(ctx: Context, symbol: str, period: str, since: int | None,
                     limit: int | None) -> Flow[list[OHLCV]]:
@@ -82,7 +92,8 @@ def _period_candles(ctx: Context, symbol: str, period: str, since: int | None,
         if not rows:
             break
         for row in rows:
-            candles.append(_candle(row, kst(str(row["stck_bsop_date"])), answer.tr_id))
+            day = _moment(row, answer.tr_id, "stck_bsop_date")
+            candles.append(_candle(row, day, answer.tr_id))
         oldest = min(c.datetime.date() for c in candles)
         if oldest <= first or oldest > end or (limit and since is None and len(candles) >= limit):
             break  # done, or KIS is not moving back in time
@@ -133,7 +144,7 @@ def _one_day(ctx: Context, symbol: str, day: dt.date, api, page: int) -> Flow[li
                 if isinstance(r, dict) and r.get("stck_cntg_hour")
                 and str(r.get("stck_bsop_date", "")) == day.strftime("%Y%m%d")]
         for row in rows:  # a bar is labelled by its end: it starts a minute earlier
-            end = kst(str(row["stck_bsop_date"]), str(row["stck_cntg_hour"]))
+            end = _moment(row, answer.tr_id, "stck_bsop_date", "stck_cntg_hour")
             candles.append(_candle(row, end - dt.timedelta(minutes=1), answer.tr_id))
         if len(rows) < page:
             break

@@ -16,8 +16,11 @@ import httpx
 
 from pykis import exceptions as ex
 
-__all__ = ["Answer", "read_answer", "raise_for", "RATE_LIMITED", "TOKEN_INVALID"]
+__all__ = ["Answer", "read_answer", "raise_for", "RATE_LIMITED", "TOKEN_INVALID", "UNREADABLE"]
 
+# What reading a malformed field raises: a missing key, a row that is not an object, text
+# where a number belongs, an infinite number for a count. Callers turn it into APIError.
+UNREADABLE = (KeyError, IndexError, AttributeError, TypeError, ValueError, OverflowError)
 TOKEN_INVALID = frozenset({"EGW00121", "EGW00122", "EGW00123"})
 RATE_LIMITED = frozenset({"EGW00201", "EGW00215"})  # KIS did nothing: safe to retry
 _CLASSES: dict[type[ex.KISError], frozenset[str]] = {

@@ -14,6 +14,7 @@ from pykis import exceptions as ex
 from pykis.api import endpoints as E
 from pykis.api import validate
 from pykis.api.call import Context, call, pages
+from pykis.api.errors import UNREADABLE
 from pykis.api.flow import Flow
 from pykis.api.quotes import now
 from pykis.market import KST
@@ -123,12 +124,14 @@ def _accepted(ctx: Context, answer, *, symbol: str, side: str, dvsn: str, amount
               price: int | None, exchange: str, original: str | None = None) -> Order:
     output = {k.upper(): v for k, v in answer.section("output", dict).items()}
     number, org_no = str(output.get("ODNO", "")).strip(), str(output.get("KRX_FWDG_ORD_ORGNO", ""))
-    if not number.isdigit():
+    if not _digits(number):
         raise ex.APIError("KIS accepted the order without an order number", tr_id=answer.tr_id)
     moment = now(ctx)
     tmd = str(output.get("ORD_TMD", ""))
-    if len(tmd) == 6 and tmd.isdigit():
-        moment = kst(moment.strftime("%Y%m%d"), tmd)
+    try:  # KIS's time of the order, when it sent a readable one; ours otherwise
+        moment = kst(moment.strftime("%Y%m%d"), tmd) if len(tmd) == 6 else moment
+    except ValueError:
+        pass
     return Order(id=str(int(number)), org_no=org_no, symbol=symbol, side=side,
                  type=_TYPE_NAMES[dvsn], status="open", price=price, amount=amount,
                  remaining=amount, timestamp=millis(moment), datetime=moment,
@@ -168,7 +171,7 @@ def _ledger_rows(ctx: Context, start: dt.date, end: dt.date, **filters: str
         recent = yield from pages(ctx, E.DAILY_ORDERS,
                                   _ccld_params(ctx, max(start, split), end, **filters))
         rows += [r for a in recent for r in a.section("output1", list)]
-    unique = {(r.get("ord_dt"), r.get("odno")): r for r in rows if isinstance(r, dict)}
+    unique = {(str(r.get("ord_dt")), str(r.get("odno"))): r for r in rows if isinstance(r, dict)}
     return list(unique.values())
 
 
@@ -196,18 +199,28 @@ def _orders(ctx: Context, rows: list[dict[str, Any]], *, cancellations: bool = F
 
 def _number(value: Any) -> str:
     text = str(value or "").strip()
-    return str(int(text)) if text.isdigit() else text
+    return str(int(text)) if _digits(text) else text
+
+
+def _digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()  # "²".isdigit() too, and int() refuses it
 
 
 def _order(row: dict[str, Any], today: str, cancelled: bool, tr_id: str = "") -> Order:
     try:
-        amount, filled = int(row["ord_qty"]), int(row["tot_ccld_qty"])
-        remaining, price = int(row["rmn_qty"]), int(row["ord_unpr"])
-        moment = kst(str(row["ord_dt"]), str(row["ord_tmd"]))
-        side = "buy" if row["sll_buy_dvsn_cd"] == "02" else "sell"
-        number, original = _number(row["odno"]), _number(row.get("orgn_odno"))
-    except (KeyError, ValueError, TypeError):
+        return _read_order(row, today, cancelled)
+    except UNREADABLE:
         raise ex.APIError("KIS sent an order row that cannot be read", tr_id=tr_id) from None
+
+
+def _read_order(row: dict[str, Any], today: str, cancelled: bool) -> Order:
+    amount, filled = int(row["ord_qty"]), int(row["tot_ccld_qty"])
+    remaining, price = int(row["rmn_qty"]), int(row["ord_unpr"])
+    moment = kst(str(row["ord_dt"]), str(row["ord_tmd"]))
+    side = "buy" if row["sll_buy_dvsn_cd"] == "02" else "sell"
+    number, original = _number(row["odno"]), _number(row.get("orgn_odno"))
+    if not _digits(number):
+        raise ValueError("odno")  # ids are compared and sorted as numbers
     if cancelled and filled < amount:
         status = "canceled"
     elif filled >= amount:
@@ -275,10 +288,14 @@ def fetch_open_orders(ctx: Context, symbol: str | None = None) -> Flow[ModelList
     return ModelList(o for o in orders if code is None or o.symbol == code)
 
 
-def _open_order(row: dict[str, Any], today: str, tr_id: str) -> Order:
-    filled, left = int(row.get("tot_ccld_qty") or 0), int(row.get("psbl_qty") or 0)
-    merged = {**row, "ord_dt": today, "rmn_qty": left, "cncl_yn": "",
-              "avg_prvs": int(row.get("tot_ccld_amt") or 0) // filled if filled else 0}
+def _open_order(row: Any, today: str, tr_id: str) -> Order:
+    try:
+        filled, left = int(row.get("tot_ccld_qty") or 0), int(row.get("psbl_qty") or 0)
+        average = int(row.get("tot_ccld_amt") or 0) // filled if filled else 0
+    except UNREADABLE:
+        raise ex.APIError("KIS sent an open order row that cannot be read",
+                          tr_id=tr_id) from None
+    merged = {**row, "ord_dt": today, "rmn_qty": left, "cncl_yn": "", "avg_prvs": average}
     return _order(merged, today, False, tr_id)
 
 

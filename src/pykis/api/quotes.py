@@ -15,6 +15,7 @@ from pykis import exceptions as ex
 from pykis.api import endpoints as E
 from pykis.api import validate
 from pykis.api.call import Context, call
+from pykis.api.errors import UNREADABLE
 from pykis.api.flow import Flow, Gather
 from pykis.market import KST
 from pykis.models import ModelList, OrderBook, Ticker, Trade
@@ -32,6 +33,8 @@ def now(ctx: Context) -> dt.datetime:
 
 def parse(model, data: dict[str, Any], tr_id: str = "", **extra: Any):
     """Build ``model`` from a KIS section; a malformed section is an APIError."""
+    if not isinstance(data, dict):  # a row of a list section may be anything
+        raise ex.APIError(f"KIS sent a {model.__name__} that is not an object", tr_id=tr_id)
     try:
         return model.model_validate({"info": data, **data, **extra})
     except ValidationError as error:
@@ -97,7 +100,7 @@ def fetch_order_book(ctx: Context, symbol: str) -> Flow[OrderBook]:
     try:
         asks = [(int(book[f"askp{i}"]), int(book[f"askp_rsqn{i}"])) for i in range(1, 11)]
         bids = [(int(book[f"bidp{i}"]), int(book[f"bidp_rsqn{i}"])) for i in range(1, 11)]
-    except (KeyError, ValueError):
+    except UNREADABLE:
         raise ex.APIError("KIS sent an order book that cannot be read",
                           tr_id=answer.tr_id) from None
     if not any(price for price, _ in asks + bids):
@@ -120,7 +123,7 @@ def fetch_trades(ctx: Context, symbol: str, limit: int | None = None) -> Flow[Mo
         try:
             moment = kst(today, str(row["stck_cntg_hour"]))
             price, qty = int(row["stck_prpr"]), int(row["cntg_vol"])
-        except (KeyError, ValueError, TypeError):
+        except UNREADABLE:
             raise ex.APIError("KIS sent a trade that cannot be read",
                               tr_id=answer.tr_id) from None
         trades.append(Trade(symbol=symbol, timestamp=millis(moment), datetime=moment,
