@@ -4,8 +4,6 @@ malformed, escapes as anything but a PyKIS error."""
 from __future__ import annotations
 
 import json
-import tempfile
-from pathlib import Path
 
 import httpx
 import pytest
@@ -112,33 +110,46 @@ def test_malformed_answers_raise_pykis_errors_only(body, status, more, call) -> 
 # --- realistic answers, one field broken ---------------------------------------------------
 # Random JSON rarely looks like a KIS row, so the test above seldom reaches the code that
 # reads a row's fields. Here every answer is the simulator's genuine-looking one with a
-# single value replaced (by another JSON value, or removed): that reaches every field.
+# single value replaced (by another JSON value, or removed). Only calls that read are
+# broken: placing orders would change the simulator between examples, and the runs would
+# not repeat.
+READS = CALLS[:-2]
+READ_NAMES = ["ticker", "tickers", "order_book", "trades", "ohlcv_1d", "ohlcv_5m", "balance",
+              "orders", "open_orders", "buying_power"]
+
 
 class Breaking(httpx.BaseTransport):
-    """Forwards to the simulator and breaks the value at ``pick`` (an index into the
-    answer's values, taken modulo their count) in the first answer that is not a token."""
+    """Forwards to the simulator; once armed, breaks the value at ``pick`` (an index into
+    the answer's values, modulo their count) in the next answer that is not a token's."""
 
-    def __init__(self, sim, pick: int, value, remove: bool) -> None:
-        self.inner, self.pick, self.value, self.remove = sim.transport(), pick, value, remove
-        self.broken: str | None = None
-        self.sent: list[str] = []
+    def __init__(self, sim) -> None:
+        self.inner = sim.transport()
+        self.armed, self.places, self.broken = None, 0, ""
+        self.sent = 0
+
+    def arm(self, pick: int | None, value=None, remove: bool = False) -> None:
+        self.armed, self.broken, self.sent = (pick, value, remove), "", 0
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self.sent.append(f"{request.url.path} {request.headers.get('tr_cont', '')}")
+        self.sent += 1
         # One broken answer must not set the client off into endless requests.
-        assert len(self.sent) < 40, f"runaway after breaking {self.broken}: {self.sent[-5:]}"
+        assert self.sent < 40, f"runaway after breaking {self.broken}"
         response = self.inner.handle_request(request)
         response.read()
-        if request.url.path.startswith("/oauth2/") or self.broken is not None:
+        if request.url.path.startswith("/oauth2/") or self.armed is None:
             return response
+        (pick, value, remove), self.armed = self.armed, None
         body = json.loads(response.content)
         places = list(_places(body))
-        parent, key = places[self.pick % len(places)]
-        if self.remove:
+        self.places = len(places)
+        if pick is None:  # only counting
+            return response
+        parent, key = places[pick % len(places)]
+        self.broken = f"{request.url.path} [{key!r}] of {json.dumps(parent)[:80]}"
+        if remove:
             del parent[key]
         else:
-            parent[key] = self.value
-        self.broken = f"{request.url.path} {key!r}"
+            parent[key] = value
         headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
         # json.dumps writes an infinite float as Infinity, which Python's json reads back.
         return httpx.Response(response.status_code, headers=headers,
@@ -146,49 +157,79 @@ class Breaking(httpx.BaseTransport):
 
 
 def _places(node):
-    """(container, key) of every value inside ``node``, depth first."""
-    items = node.items() if isinstance(node, dict) else enumerate(node)
-    for key, value in list(items):
+    """(container, key) of the values inside ``node``, depth first; of a list's items,
+    the first two and the last (rows are alike: a hundred candles would add nothing but
+    time)."""
+    if isinstance(node, dict):
+        items = list(node.items())
+    else:
+        items = [(i, node[i]) for i in sorted({0, 1, len(node) - 1}) if 0 <= i < len(node)]
+    for key, value in items:
         yield node, key
         if isinstance(value, dict | list):
             yield from _places(value)
 
 
 @pytest.fixture(scope="module")
-def busy_sim():
+def busy_sim(tmp_path_factory):
     """A simulator whose account has holdings and today's orders, filled and open, so
-    that every call's answer has rows to break; and a token store shared by examples."""
+    that every call's answer has rows to break; and a token store for every client."""
     from clients import build
     from support import make_sim
 
     from pykis.sim import Env
 
     sim, tokens = make_sim(), MemoryTokenStore()
-    # The same token store: the simulator's clock stands still, so a second issuance
-    # within its minute would wait for ever.
-    with build(sim, Env.REAL, "sync", Path(tempfile.mkdtemp()), token_store=tokens) as kis:
+    # One token store: the simulator's clock stands still, so a second issuance within
+    # its minute would wait for ever.
+    with build(sim, Env.REAL, "sync", tmp_path_factory.mktemp("busy"), token_store=tokens) as kis:
         last = kis.fetch_ticker("005930").last
         kis.create_market_order("005930", "buy", 3)
         kis.create_limit_order("005930", "buy", 2, int(last * 0.9) // 100 * 100)
     return sim, tokens
 
 
-@settings(max_examples=300, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(call=st.sampled_from(CALLS[:-1]), pick=st.integers(0, 10_000), remove=st.booleans(),
-       value=json_values)
-def test_an_answer_with_one_field_broken_raises_pykis_errors_only(busy_sim, call, pick,
-                                                                  remove, value) -> None:
+def breaking_client(busy_sim) -> tuple[KIS, Breaking]:
     from pykis.sim import Env
 
     sim, tokens = busy_sim
-    creds = sim.credentials(Env.REAL)
-    transport = Breaking(sim, pick, value, remove)
-    with KIS(creds.app_key, creds.app_secret, creds.account_no, base_url="http://sim",
-             transport=transport, token_store=tokens, rate=Rate(10_000, 100),
-             rate_store=MemoryStore(), clock=sim.clock.timestamp,
-             retry=RetryPolicy(attempts=2, throttled_attempts=2, base=0.0, cap=0.0)) as kis:
-        try:
-            call(kis)
-        except KISError:
-            pass  # a PyKIS error names what went wrong; anything else is a bug
+    creds, transport = sim.credentials(Env.REAL), Breaking(sim)
+    kis = KIS(creds.app_key, creds.app_secret, creds.account_no, base_url="http://sim",
+              transport=transport, token_store=tokens, rate=Rate(10_000, 100),
+              rate_store=MemoryStore(), clock=sim.clock.timestamp,
+              retry=RetryPolicy(attempts=2, throttled_attempts=2, base=0.0, cap=0.0))
+    return kis, transport
+
+
+def only_pykis_errors(kis: KIS, transport: Breaking, call) -> None:
+    try:
+        call(kis)
+    except KISError:
+        pass  # a PyKIS error names what went wrong
+    except Exception as error:  # noqa: BLE001 - anything else is the bug this test is for
+        pytest.fail(f"{type(error).__name__}: {error} after breaking {transport.broken}")
+
+
+@pytest.mark.parametrize("call", READS, ids=READ_NAMES)
+def test_every_value_of_an_answer_nulled_or_removed_raises_pykis_errors_only(busy_sim, call):
+    kis, transport = breaking_client(busy_sim)
+    with kis:
+        transport.arm(None)
+        call(kis)
+        count = transport.places
+        assert count >= 10  # a real answer, with rows
+        for pick in range(count):
+            for value, remove in ((None, True), (None, False), ("x", False), ([], False)):
+                transport.arm(pick, value, remove)
+                only_pykis_errors(kis, transport, call)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(call=st.sampled_from(READS), pick=st.integers(0, 10_000), remove=st.booleans(),
+       value=json_values)
+def test_an_answer_with_one_value_broken_raises_pykis_errors_only(busy_sim, call, pick,
+                                                                  remove, value) -> None:
+    kis, transport = breaking_client(busy_sim)
+    with kis:
+        transport.arm(pick, value, remove)
+        only_pykis_errors(kis, transport, call)

@@ -104,10 +104,9 @@ def test_processes_opening_a_new_database_together_migrate_it_once(another_datab
     # Several rounds, each on a new database: one race lost in a few rounds
     # (SQLite's switch to WAL refusing at once, not waiting) was enough to fail CI.
     for _ in range(8):
-        url = another_database()
-        start, errors, stores = threading.Barrier(4), [], []
+        url, start, errors, stores = another_database(), threading.Barrier(4), [], []
 
-        def open_store(url: str = url) -> None:
+        def open_store(url=url, start=start, errors=errors, stores=stores) -> None:
             start.wait()
             try:
                 stores.append(Store(url))
@@ -119,10 +118,12 @@ def test_processes_opening_a_new_database_together_migrate_it_once(another_datab
             thread.start()
         for thread in threads:
             thread.join(120)
-        assert errors == []
-        assert [s.revision() for s in stores] == [HEAD] * 4
-        for store in stores:
-            store.close()
+        try:
+            assert errors == []
+            assert [s.revision() for s in stores] == [HEAD] * 4
+        finally:
+            for store in stores:
+                store.close()
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):

@@ -203,7 +203,8 @@ def _number(value: Any) -> str:
 
 
 def _digits(text: str) -> bool:
-    return text.isascii() and text.isdigit()  # "²".isdigit() too, and int() refuses it
+    # ASCII: "²".isdigit() too, and int() refuses it; short: int() refuses 4,301 digits.
+    return text.isascii() and text.isdigit() and len(text) <= 20
 
 
 def _order(row: dict[str, Any], today: str, cancelled: bool, tr_id: str = "") -> Order:

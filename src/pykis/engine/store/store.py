@@ -55,6 +55,7 @@ MIGRATIONS = "pykis.engine:migrations"
 _UPGRADE_LOCK = 0x70_6B_69_73
 # How long SQLite waits for another connection's lock before giving up.
 _SQLITE_BUSY_MS = 30_000
+_SQLITE_BUSY_CODES = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 def default_database_path() -> Path:
@@ -340,7 +341,9 @@ def _sqlite_wal(cursor: Any) -> None:
                 cursor.execute("PRAGMA journal_mode = WAL")
             return
         except sqlite3.OperationalError as error:
-            if "locked" not in str(error) or time.monotonic() + pause > deadline:
+            # The primary code, under extended ones such as SQLITE_BUSY_RECOVERY.
+            busy = (getattr(error, "sqlite_errorcode", -1) & 0xFF) in _SQLITE_BUSY_CODES
+            if not busy or time.monotonic() + pause > deadline:
                 raise
         time.sleep(pause)
         pause = min(pause * 2, 0.2)
