@@ -66,7 +66,6 @@ from __future__ import annotations
 import argparse
 import bisect
 import datetime as dt
-import multiprocessing as mp
 import sys
 import tempfile
 import threading
@@ -75,9 +74,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from _client_common import HOST, machine, median
+from _client_common import machine, median
 from engine_store import cpu_busy, process_cpu
-from ws_latency import bare_round, held_back, lookup, made, percentile, prime, wake_cost
+from ws_latency import (SimProcess, bare_round, held_back, percentile, serve, start_workers,
+                        stop_workers)
 
 CONTENDERS = {
     "bare": "bare `websockets` client (baseline)",
@@ -91,39 +91,7 @@ Decision = tuple[float, float, str, int, int, int, str, bool, bool]
 
 # --- the simulator, in a spawned process ------------------------------------------------------
 def _serve(options: dict[str, Any], conn: Any) -> None:
-    from pykis.sim import AccountSpec, Env, SimConfig, SimServer, Simulator
-
-    sim = Simulator(SimConfig(
-        always_open=True,  # trades all day and night, on the wall clock
-        extra_listings=options["listings"],
-        rate_limits={Env.REAL: 0, Env.PAPER: 0},
-        accounts=[AccountSpec(Env.REAL) for _ in CONTENDERS],  # an app key each
-    ))
-    universe = sim.market.universe
-    symbols = sorted(universe, key=lambda c: (universe[c].tick_interval, c))[:options["symbols"]]
-    prime(sim, symbols)
-    cost = wake_cost(sim, symbols)
-    server = SimServer(sim)
-    server.start()
-    conn.send({"port": server.port, "symbols": symbols,
-               "offset": sim.clock.timestamp() - time.time(),
-               "rate": sum(1 / universe[c].tick_interval for c in symbols),
-               "wake_cost": cost,
-               "credentials": [{"app_key": a.app_key, "app_secret": a.app_secret,
-                                "account_no": a.number, "hts_id": a.hts_id}
-                               for a in sim.accounts]})
-    commands = {"lookup": lambda a: lookup(sim, a), "ticks": lambda a: lookup_ticks(sim, a),
-                "made": lambda a: made(sim, *a)}
-    try:
-        while True:
-            command, argument = conn.recv()
-            if command == "stop":
-                break
-            with sim.lock:
-                answer = commands[command](argument)
-            conn.send(answer)
-    finally:
-        server.stop()
+    serve(options, conn, lambda sim: {"ticks": lambda a: lookup_ticks(sim, a)})
 
 
 def lookup_ticks(sim: Any, ticks: list[tuple[str, int, int, int]]) -> list[list[float]]:
@@ -320,22 +288,9 @@ def main() -> None:
                         help="no HTS ID: no execution-notice registration (40 in all)")
     args = parser.parse_args()
 
-    context = mp.get_context("spawn")
-    server_end, here = context.Pipe()
-    server = context.Process(target=_serve, args=({"symbols": args.symbols,
-                                                   "listings": args.listings}, server_end),
-                             daemon=True)
-    server.start()
-    if not here.poll(180):
-        raise SystemExit("the simulator process did not start")
-    info = here.recv()
-    base_url = f"http://{HOST}:{info['port']}"
-    sim_offset = info["offset"]
-
-    def ask(command: str, argument: Any) -> Any:
-        here.send((command, argument))
-        return here.recv()
-
+    sims = SimProcess(_serve, {"symbols": args.symbols, "listings": args.listings,
+                               "accounts": len(CONTENDERS)})
+    info, ask, sim_offset = sims.info, sims.ask, sims.info["offset"]
     symbols = info["symbols"]
     held_symbols = symbols[:args.held]
     bare_series = Series()
@@ -353,25 +308,20 @@ def main() -> None:
     workers: dict[str, tuple[Any, Any]] = {}
     with tempfile.TemporaryDirectory() as scratch:
         try:
-            for n, kind in enumerate(CONTENDERS):
-                ours, theirs = context.Pipe()
-                options = {"base_url": base_url, "symbols": symbols,
-                           "credentials": info["credentials"][n], "scratch": f"{scratch}/{kind}",
-                           "held": held_symbols, "notices": not args.no_notices,
-                           "sync_interval": args.sync_interval,
-                           "switch_interval": args.switch_interval}
-                Path(options["scratch"]).mkdir()
-                process = context.Process(target=_contender, args=(kind, options, theirs),
-                                          daemon=True)
-                process.start()
-                workers[kind] = (process, ours)
+            workers = start_workers(_contender, {
+                kind: {"base_url": sims.base_url, "symbols": symbols,
+                       "credentials": info["credentials"][n], "scratch": f"{scratch}/{kind}",
+                       "held": held_symbols, "notices": not args.no_notices,
+                       "sync_interval": args.sync_interval,
+                       "switch_interval": args.switch_interval}
+                for n, kind in enumerate(CONTENDERS)})
             kinds = list(CONTENDERS)
             started = time.monotonic()
             for round_ in range(args.rounds):
                 shift = round_ % len(kinds)
                 for kind in kinds[shift:] + kinds[:shift]:
                     conn = workers[kind][1]
-                    pids = (server.pid, workers[kind][0].pid)
+                    pids = (sims.process.pid, workers[kind][0].pid)
                     began = (time.monotonic(), cpu_busy(), sum(map(process_cpu, pids)))
                     conn.send((args.seconds, args.warmup))
                     answer = conn.recv()
@@ -401,13 +351,8 @@ def main() -> None:
                     time.sleep(0.5)  # the simulator closes the session
             elapsed = time.monotonic() - started
         finally:
-            for process, conn in workers.values():
-                conn.send(None)
-                process.join(timeout=30)
-                if process.is_alive():
-                    process.terminate()
-            here.send(("stop", None))
-            server.join(timeout=15)
+            stop_workers(workers, timeout=30)
+            sims.stop()
 
     print_report(args, info, sim_offset, elapsed, bare_series, series, counts, notes)
 

@@ -48,6 +48,7 @@ import multiprocessing as mp
 import tempfile
 import time
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from _client_common import HOST, machine, median, percentile
@@ -62,13 +63,20 @@ CONTENDERS = {
 
 # --- the simulator, in a spawned process ----------------------------------------------------
 def _serve(options: dict[str, Any], conn: Any) -> None:
+    serve(options, conn)
+
+
+def serve(options: dict[str, Any], conn: Any,
+          more: Callable[[Any], dict[str, Callable[[Any], Any]]] | None = None) -> None:
+    """Run the simulator and answer ``conn``'s questions about it (``lookup``, ``made``
+    and those ``more(sim)`` adds) until ``stop``."""
     from pykis.sim import AccountSpec, Env, SimConfig, SimServer, Simulator
 
     sim = Simulator(SimConfig(
         always_open=True,  # trades all day and night, on the wall clock
         extra_listings=options["listings"],
-        rate_limits={Env.REAL: 0, Env.PAPER: 0},  # REST is only the approval key here
-        accounts=[AccountSpec(Env.REAL) for _ in CONTENDERS],  # an app key each
+        rate_limits={Env.REAL: 0, Env.PAPER: 0},  # REST is not what is measured
+        accounts=[AccountSpec(Env.REAL) for _ in range(options["accounts"])],  # a key each
     ))
     universe = sim.market.universe
     symbols = sorted(universe, key=lambda c: (universe[c].tick_interval, c))[:options["symbols"]]
@@ -83,16 +91,65 @@ def _serve(options: dict[str, Any], conn: Any) -> None:
                "credentials": [{"app_key": a.app_key, "app_secret": a.app_secret,
                                 "account_no": a.number, "hts_id": a.hts_id}
                                for a in sim.accounts]})
+    commands = {"lookup": lambda a: lookup(sim, a), "made": lambda a: made(sim, *a),
+                **(more(sim) if more else {})}
     try:
         while True:
             command, argument = conn.recv()
             if command == "stop":
                 break
             with sim.lock:
-                answer = lookup(sim, argument) if command == "lookup" else made(sim, *argument)
+                answer = commands[command](argument)
             conn.send(answer)
     finally:
         server.stop()
+
+
+class SimProcess:
+    """The simulator in a spawned process (``target`` runs :func:`serve`), asked over a
+    pipe; ``info`` is what it sent on starting."""
+
+    def __init__(self, target: Callable[[dict[str, Any], Any], None],
+                 options: dict[str, Any]) -> None:
+        context = mp.get_context("spawn")
+        server_end, self._pipe = context.Pipe()
+        self.process = context.Process(target=target, args=(options, server_end), daemon=True)
+        self.process.start()
+        if not self._pipe.poll(180):
+            raise SystemExit("the simulator process did not start")
+        self.info: dict[str, Any] = self._pipe.recv()
+        self.base_url = f"http://{HOST}:{self.info['port']}"
+
+    def ask(self, command: str, argument: Any) -> Any:
+        self._pipe.send((command, argument))
+        return self._pipe.recv()
+
+    def stop(self) -> None:
+        self._pipe.send(("stop", None))
+        self.process.join(timeout=15)
+
+
+def start_workers(target: Callable[..., None], options: dict[str, dict[str, Any]]
+                  ) -> dict[str, tuple[Any, Any]]:
+    """A spawned process per contender, running ``target(kind, options, conn)``, each
+    with its own scratch folder; (process, conn) by kind."""
+    context = mp.get_context("spawn")
+    workers = {}
+    for kind, given in options.items():
+        ours, theirs = context.Pipe()
+        Path(given["scratch"]).mkdir()
+        process = context.Process(target=target, args=(kind, given, theirs), daemon=True)
+        process.start()
+        workers[kind] = (process, ours)
+    return workers
+
+
+def stop_workers(workers: dict[str, tuple[Any, Any]], timeout: float) -> None:
+    for process, conn in workers.values():
+        conn.send(None)
+        process.join(timeout=timeout)
+        if process.is_alive():
+            process.terminate()
 
 
 def prime(sim: Any, symbols: list[str]) -> None:
@@ -357,35 +414,17 @@ def main() -> None:
     parser.add_argument("--listings", type=int, default=300, help="synthetic listings")
     args = parser.parse_args()
 
-    context = mp.get_context("spawn")
-    server_end, here = context.Pipe()
-    server = context.Process(target=_serve, args=({"symbols": args.symbols,
-                                                   "listings": args.listings}, server_end),
-                             daemon=True)
-    server.start()
-    if not here.poll(180):
-        raise SystemExit("the simulator process did not start")
-    info = here.recv()
-    base_url = f"http://{HOST}:{info['port']}"
-    offset = info["offset"]
-
-    def ask(command: str, argument: Any) -> Any:
-        here.send((command, argument))
-        return here.recv()
-
+    sims = SimProcess(_serve, {"symbols": args.symbols, "listings": args.listings,
+                               "accounts": len(CONTENDERS)})
+    info, ask, offset = sims.info, sims.ask, sims.info["offset"]
     tallies = {kind: Tally() for kind in CONTENDERS}
     workers: dict[str, tuple[Any, Any]] = {}
     with tempfile.TemporaryDirectory() as scratch:
         try:
-            for n, kind in enumerate(CONTENDERS):
-                ours, theirs = context.Pipe()
-                options = {"base_url": base_url, "symbols": info["symbols"],
-                           "credentials": info["credentials"][n], "scratch": f"{scratch}/{kind}"}
-                Path(options["scratch"]).mkdir()
-                process = context.Process(target=_contender, args=(kind, options, theirs),
-                                          daemon=True)
-                process.start()
-                workers[kind] = (process, ours)
+            workers = start_workers(_contender, {
+                kind: {"base_url": sims.base_url, "symbols": info["symbols"],
+                       "credentials": info["credentials"][n], "scratch": f"{scratch}/{kind}"}
+                for n, kind in enumerate(CONTENDERS)})
             kinds = list(CONTENDERS)
             started = time.monotonic()
             for round_ in range(args.rounds):
@@ -410,13 +449,8 @@ def main() -> None:
                     time.sleep(0.5)  # the simulator closes the session
             elapsed = time.monotonic() - started
         finally:
-            for process, conn in workers.values():
-                conn.send(None)
-                process.join(timeout=15)
-                if process.is_alive():
-                    process.terminate()
-            here.send(("stop", None))
-            server.join(timeout=15)
+            stop_workers(workers, timeout=15)
+            sims.stop()
 
     print(f"Trade → user latency over a socket; {args.symbols} symbols (~{info['rate']:.0f} "
           f"trades/s in all); {args.rounds} rounds × {args.seconds:g} s per contender, one "
