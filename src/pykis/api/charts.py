@@ -16,7 +16,7 @@ from pykis import exceptions as ex
 from pykis.api import endpoints as E
 from pykis.api import validate
 from pykis.api.call import Context, call
-from pykis.api.errors import UNREADABLE
+from pykis.api.errors import reading
 from pykis.api.flow import Flow
 from pykis.api.quotes import now, parse
 from pykis.market import KST, TradingCalendar
@@ -68,11 +68,8 @@ def _candle(row: dict[str, Any], start: dt.datetime, tr_id: str) -> OHLCV:
 
 def _moment(row: dict[str, Any], tr_id: str, *fields: str) -> dt.datetime:
     """The KST moment a candle's date (and time) fields name."""
-    try:
+    with reading(f"a candle date ({'/'.join(fields)})", tr_id):
         return kst(*(str(row[name]) for name in fields))
-    except UNREADABLE:
-        raise ex.APIError(f"KIS sent a candle whose {'/'.join(fields)} cannot be read",
-                          tr_id=tr_id) from None
 
 
 # --- daily and longer --------------------------------------------------------------------

@@ -9,6 +9,8 @@ status only decides when there is no code at all.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,10 +18,10 @@ import httpx
 
 from pykis import exceptions as ex
 
-__all__ = ["Answer", "read_answer", "raise_for", "RATE_LIMITED", "TOKEN_INVALID", "UNREADABLE"]
+__all__ = ["Answer", "read_answer", "raise_for", "reading", "RATE_LIMITED", "TOKEN_INVALID"]
 
 # What reading a malformed field raises: a missing key, a row that is not an object, text
-# where a number belongs, an infinite number for a count. Callers turn it into APIError.
+# where a number belongs, an infinite number for a count.
 UNREADABLE = (KeyError, IndexError, AttributeError, TypeError, ValueError, OverflowError)
 TOKEN_INVALID = frozenset({"EGW00121", "EGW00122", "EGW00123"})
 RATE_LIMITED = frozenset({"EGW00201", "EGW00215"})  # KIS did nothing: safe to retry
@@ -74,6 +76,15 @@ class Answer:
     def _said(self) -> dict[str, str | None]:
         return {"rt_cd": self.body.get("rt_cd"), "msg_cd": self.code or None,
                 "msg1": self.message or None}
+
+
+@contextmanager
+def reading(what: str, tr_id: str) -> Iterator[None]:
+    """Reads ``what`` from an answer: a malformed field inside is an APIError naming it."""
+    try:
+        yield
+    except UNREADABLE:
+        raise ex.APIError(f"KIS sent {what} that cannot be read", tr_id=tr_id) from None
 
 
 def read_answer(response: httpx.Response, tr_id: str) -> Answer:

@@ -14,7 +14,7 @@ from pykis import exceptions as ex
 from pykis.api import endpoints as E
 from pykis.api import validate
 from pykis.api.call import Context, call, pages
-from pykis.api.errors import UNREADABLE
+from pykis.api.errors import reading
 from pykis.api.flow import Flow
 from pykis.api.quotes import now
 from pykis.market import KST
@@ -208,10 +208,8 @@ def _digits(text: str) -> bool:
 
 
 def _order(row: dict[str, Any], today: str, cancelled: bool, tr_id: str = "") -> Order:
-    try:
+    with reading("an order row", tr_id):
         return _read_order(row, today, cancelled)
-    except UNREADABLE:
-        raise ex.APIError("KIS sent an order row that cannot be read", tr_id=tr_id) from None
 
 
 def _read_order(row: dict[str, Any], today: str, cancelled: bool) -> Order:
@@ -290,12 +288,9 @@ def fetch_open_orders(ctx: Context, symbol: str | None = None) -> Flow[ModelList
 
 
 def _open_order(row: Any, today: str, tr_id: str) -> Order:
-    try:
+    with reading("an open order row", tr_id):
         filled, left = int(row.get("tot_ccld_qty") or 0), int(row.get("psbl_qty") or 0)
         average = int(row.get("tot_ccld_amt") or 0) // filled if filled else 0
-    except UNREADABLE:
-        raise ex.APIError("KIS sent an open order row that cannot be read",
-                          tr_id=tr_id) from None
     merged = {**row, "ord_dt": today, "rmn_qty": left, "cncl_yn": "", "avg_prvs": average}
     return _order(merged, today, False, tr_id)
 

@@ -15,7 +15,7 @@ from pykis import exceptions as ex
 from pykis.api import endpoints as E
 from pykis.api import validate
 from pykis.api.call import Context, call
-from pykis.api.errors import UNREADABLE
+from pykis.api.errors import reading
 from pykis.api.flow import Flow, Gather
 from pykis.market import KST
 from pykis.models import ModelList, OrderBook, Ticker, Trade
@@ -97,12 +97,9 @@ def fetch_order_book(ctx: Context, symbol: str) -> Flow[OrderBook]:
     answer = yield from call(ctx, E.ORDER_BOOK, params={"FID_COND_MRKT_DIV_CODE": J,
                                                         "FID_INPUT_ISCD": symbol})
     book = answer.section("output1", dict)
-    try:
+    with reading("an order book", answer.tr_id):
         asks = [(int(book[f"askp{i}"]), int(book[f"askp_rsqn{i}"])) for i in range(1, 11)]
         bids = [(int(book[f"bidp{i}"]), int(book[f"bidp_rsqn{i}"])) for i in range(1, 11)]
-    except UNREADABLE:
-        raise ex.APIError("KIS sent an order book that cannot be read",
-                          tr_id=answer.tr_id) from None
     if not any(price for price, _ in asks + bids):
         raise ex.NotFoundError(f"KIS has no order book for symbol {symbol!r}",
                                tr_id=answer.tr_id)
@@ -120,12 +117,9 @@ def fetch_trades(ctx: Context, symbol: str, limit: int | None = None) -> Flow[Mo
     today = now(ctx).strftime("%Y%m%d")
     trades = []
     for row in reversed(answer.section("output", list)):
-        try:
+        with reading("a trade", answer.tr_id):
             moment = kst(today, str(row["stck_cntg_hour"]))
             price, qty = int(row["stck_prpr"]), int(row["cntg_vol"])
-        except UNREADABLE:
-            raise ex.APIError("KIS sent a trade that cannot be read",
-                              tr_id=answer.tr_id) from None
         trades.append(Trade(symbol=symbol, timestamp=millis(moment), datetime=moment,
                             price=price, amount=qty, cost=price * qty, info=row))
     return ModelList(trades[-limit:] if limit else trades)
