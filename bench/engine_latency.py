@@ -171,7 +171,7 @@ def engine_round(options: dict[str, Any], seconds: float, warmup: float) -> dict
     from pykis import KIS
     from pykis.engine import Hold, KISTradingEngine, Monitor, MonitorSettings, RiskLimits
     from pykis.utils.ratelimit import MemoryStore
-    from pykis.websocket.stream import StreamSettings
+    from pykis.websocket.client import StreamSettings
 
     creds, scratch = options["credentials"], Path(options["scratch"])
     notices = options["notices"]

@@ -14,7 +14,7 @@ from typing import Any
 
 
 from pykis import KIS, AsyncKIS
-from pykis.api.call import RetryPolicy
+from pykis.api.base import RetryPolicy
 from pykis.sim import Env, Simulator
 from pykis.utils.ratelimit import MemoryStore, Rate
 

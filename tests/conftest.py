@@ -7,6 +7,7 @@ import logging
 import os
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -47,6 +48,14 @@ def private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         del os.environ["PYKIS_CACHE_DIR"]
     else:
         os.environ["PYKIS_CACHE_DIR"] = previous
+
+
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test has a cache of its own (tokens, rate-limit state, the day's listings): a
+    simulator of one test is not the simulator of another, though its host is named the
+    same ("http://sim")."""
+    monkeypatch.setenv("PYKIS_CACHE_DIR", str(tmp_path / "pykis-cache"))
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -155,3 +155,12 @@ def refused(response: httpx.Response, msg_cd: str, status: int = 200) -> dict[st
     assert (response.status_code, data.get("msg_cd")) == (status, msg_cd), response.text
     assert data["rt_cd"] != "0"
     return data
+
+
+def use_account(monkeypatch, creds: Credentials) -> None:
+    """The account's credentials in the environment, as a .env file gives them to
+    ``KIS.from_env()`` and the engine seed's ``KISAPIClient()``."""
+    monkeypatch.setenv("KIS_APP_KEY", creds.app_key)
+    monkeypatch.setenv("KIS_APP_SECRET", creds.app_secret)
+    monkeypatch.setenv("KIS_ACCOUNT_NO", creds.account_no)
+    monkeypatch.setenv("KIS_PAPER", "true" if creds.env is Env.PAPER else "false")

@@ -10,7 +10,6 @@ import threading
 import time
 from pathlib import Path
 
-from support import make_sim
 
 from pykis.sim import Env, SimConfig, SimServer, Simulator
 
@@ -20,8 +19,8 @@ README = Path(__file__).parent.parent / "README.md"
 def test_the_readme_client_example_runs(tmp_path: Path, monkeypatch) -> None:
     code = re.search(r"```python\n(from pykis import KIS\n.*?)```", README.read_text(),
                      re.S).group(1)
-    sim = make_sim()
-    sim.clock.set(sim.clock.now(), frozen=False)
+    # The wall clock: the client looks orders up among "today's" by its own date.
+    sim = Simulator(SimConfig(always_open=True, rate_limits={Env.REAL: 0, Env.PAPER: 0}))
     creds = sim.credentials(Env.PAPER)
     with SimServer(sim) as server:
         for name, value in {"KIS_APP_KEY": creds.app_key, "KIS_APP_SECRET": creds.app_secret,
@@ -31,7 +30,7 @@ def test_the_readme_client_example_runs(tmp_path: Path, monkeypatch) -> None:
         monkeypatch.chdir(tmp_path)  # no stray .env file
         exec(compile(code, "README.md", "exec"), {})
     ledger = sim.account_by_number(creds.account_no).orders
-    assert [o.kind for o in ledger.values()] == ["new", "amend"]
+    assert [o.kind for o in ledger.values()] == ["new", "cancel"]
 
 
 def test_the_readme_real_time_example_runs(tmp_path: Path, monkeypatch, capsys) -> None:
@@ -88,3 +87,25 @@ def _terminate_when_handled() -> None:
         time.sleep(0.05)
     time.sleep(1.0)
     os.kill(os.getpid(), signal.SIGTERM)
+
+
+def test_the_readme_seed_client_example_runs(tmp_path: Path, monkeypatch, capsys) -> None:
+    code = re.search(r"```python\n(from pykis.engine import KISAPIClient\n.*?)```",
+                     README.read_text(), re.S).group(1)
+    sim = Simulator(SimConfig(always_open=True, rate_limits={Env.REAL: 0, Env.PAPER: 0}))
+    creds = sim.credentials(Env.REAL)
+    with SimServer(sim) as server:
+        for name, value in {"KIS_APP_KEY": creds.app_key, "KIS_APP_SECRET": creds.app_secret,
+                            "KIS_ACCOUNT_NO": creds.account_no,
+                            "KIS_BASE_URL": server.base_url}.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.chdir(tmp_path)
+        monkeypatch.setenv("PYKIS_DATA_DIR", str(tmp_path / "data"))
+        exec(compile(code, "README.md", "exec"), {})
+    bought, sold = sim.account_by_number(creds.account_no).orders.values()
+    assert (bought.side, sold.side, bought.filled, sold.filled) == ("buy", "sell", bought.qty,
+                                                                    bought.qty)
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[1].startswith(f"True {bought.number} {bought.qty} ")
+    assert printed[-1].startswith("True ")
+    assert (tmp_path / "data" / "engine.sqlite3").exists()

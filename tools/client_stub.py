@@ -22,12 +22,13 @@ from typing import Any
 import httpx
 
 from pykis import exceptions as ex
-from pykis.api.call import RetryPolicy
-from pykis.auth import TokenStore
+from pykis.api.base import RetryPolicy
+from pykis.auth import AuthManager, TokenStore
 from pykis.models import (
     OHLCV,
     Balance,
     BuyingPower,
+    Listing,
     ModelList,
     Order,
     OrderBook,
@@ -36,7 +37,7 @@ from pykis.models import (
     Trade,
 )
 from pykis.utils.ratelimit import Rate, RateStore
-from pykis.websocket.stream import StreamSettings
+from pykis.websocket.client import StreamSettings
 from pykis.websocket.sync import Subscription, SyncRealtime, SyncWatch
 from pykis.websocket.watch import Realtime, Watch
 
@@ -90,6 +91,17 @@ def _method(name: str, signature: inspect.Signature, asynchronous: bool) -> str:
     return f"    {prefix} {name}({parameters}) -> {signature.return_annotation}: ..."
 
 
+def _properties(cls_name: str) -> list[str]:
+    import pykis.client as module
+
+    lines = []
+    for name, member in vars(getattr(module, cls_name)).items():
+        if isinstance(member, property) and not name.startswith("_"):
+            returns = inspect.signature(member.fget).return_annotation
+            lines += ["    @property", f"    def {name}(self) -> {returns}: ..."]
+    return lines
+
+
 def _own(cls_name: str) -> list[str]:
     """What only this class has (real-time), as it is written: plain ``def`` in both."""
     import pykis.client as module
@@ -122,10 +134,9 @@ def render() -> str:
                   "    @classmethod",
                   "    def from_env(cls, env_file: str | os.PathLike[str] | None = \".env\", "
                   f"**overrides: Any) -> {cls}: ...",
-                  "    @property", "    def is_paper(self) -> bool: ...",
-                  "    @property", "    def account_no(self) -> str: ..."]
+                  *_properties("_Surface")]
         for name, signature in _methods():
-            if name in ("from_env", "is_paper", "account_no"):
+            if name == "from_env":
                 continue
             lines.append(_method(name, signature, asynchronous))
         lines += _own(cls)

@@ -8,11 +8,13 @@ two clients share every behaviour: tokens, rate limits, retries, validation, par
         kis.fetch_ticker("005930")
 
     kis = KIS(creds.app_key, creds.app_secret, creds.account_no, base_url=server.base_url)
+
+The seed's surface comes first in each group (its names, its positional arguments);
+what PyKIS adds follows it.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 from collections.abc import Callable, Iterable
@@ -23,16 +25,31 @@ from urllib.parse import urlsplit
 import httpx
 
 from pykis import exceptions as ex
-from pykis.api import account, charts, orders, quotes, validate
-from pykis.api.call import Context, RetryPolicy
+from pykis.api import account as account_api
+from pykis.api import listing as listing_api
+from pykis.api import order as order_api
+from pykis.api import quote as quote_api
+from pykis.api import validate
+from pykis.api.base import Context, RetryPolicy, rate_key
 from pykis.api.flow import Flow
-from pykis.auth import AuthManager, FileTokenStore, TokenStore
+from pykis.auth import AuthManager, TokenStore
 from pykis.config import cache_dir, from_environment
 from pykis.constants import BaseURL
-from pykis.models import OHLCV, Balance, BuyingPower, ModelList, Order, OrderBook, Position, Ticker, Trade
-from pykis.utils.http import run_async, run_sync
+from pykis.models import (
+    OHLCV,
+    Balance,
+    BuyingPower,
+    Listing,
+    ModelList,
+    Order,
+    OrderBook,
+    Position,
+    Ticker,
+    Trade,
+)
+from pykis.utils.drivers import run_async, run_sync
 from pykis.utils.ratelimit import DEFAULT_RATES, FileStore, Rate, RateLimiter, RateStore
-from pykis.websocket.stream import AsyncStream, StreamSettings
+from pykis.websocket.client import AsyncStream, StreamSettings
 from pykis.websocket.sync import Subscription, SyncRealtime, SyncWatch
 from pykis.websocket.watch import Realtime, Watch
 
@@ -62,26 +79,30 @@ class _Surface:
         clock: Callable[[], float] | None = None,
         ws_url: str | None = None,
         stream_settings: StreamSettings | None = None,
+        master_url: str | None = None,
     ) -> None:
         _require_text(app_key, "app_key")
         _require_text(app_secret, "app_secret")
         cano, product = validate.account_number(account_no)
         environment = "paper" if is_paper else "real"
-        url = base_url or (BaseURL.PAPER if is_paper else BaseURL.REAL)
-        store = token_store or FileTokenStore(token_path or cache_dir() / "tokens.json")
+        # KIS_BASE_URL points every client that names no host at a simulator, so code
+        # written for KIS runs on one unchanged.
+        base_url = base_url or os.environ.get("KIS_BASE_URL") or None
+        url = str(base_url or (BaseURL.PAPER if is_paper else BaseURL.PRODUCTION)).rstrip("/")
         timeouts = httpx.Timeout(timeout)
         kwargs = {"clock": clock} if clock else {}
-        auth = AuthManager(app_key, app_secret, environment, str(url), store,
+        auth = AuthManager(app_key, app_secret, url, is_paper, token_path, store=token_store,
                            interval=token_interval, timeout=timeouts, **kwargs)
-        digest = hashlib.sha256(app_key.encode()).hexdigest()[:24]
+        names = listing_api.ListingCache(master_url or listing_api.master_url(url),
+                                         cache_dir() / "listings")
         self._ctx = Context(app_key=app_key, app_secret=app_secret, cano=cano, product=product,
-                            paper=is_paper, base_url=str(url), auth=auth,
-                            rate_key=f"{environment}:{digest}", timeout=timeouts,
-                            retry=retry or RetryPolicy(), **kwargs)
+                            paper=bool(is_paper), base_url=url, auth=auth,
+                            rate_key=rate_key(environment, app_key), timeout=timeouts,
+                            retry=retry or RetryPolicy(), listings=names, **kwargs)
         self._limiter = RateLimiter(rate or DEFAULT_RATES[environment],
                                     rate_store or FileStore(cache_dir() / "rate"))
         self.hts_id = hts_id
-        url = ws_url or websocket_url(base_url, is_paper)
+        url = ws_url or os.environ.get("KIS_WS_URL") or websocket_url(base_url, is_paper)
         self._stream_settings = replace(stream_settings or StreamSettings(), url=url)
 
     @classmethod
@@ -98,40 +119,66 @@ class _Surface:
                 f"base_url={ctx.base_url!r})")
 
     @property
-    def is_paper(self) -> bool:
-        return self._ctx.paper
+    def app_key(self) -> str:
+        return self._ctx.app_key
+
+    @property
+    def app_secret(self) -> str:
+        """The app secret: a secret, never shown by repr, logs or errors."""
+        return self._ctx.app_secret
 
     @property
     def account_no(self) -> str:
         return f"{self._ctx.cano}-{self._ctx.product}"
+
+    @property
+    def is_paper(self) -> bool:
+        return self._ctx.paper
+
+    @property
+    def base_url(self) -> str:
+        return self._ctx.base_url
+
+    @property
+    def auth(self) -> AuthManager:
+        """The token manager (``get_token()``, ``get_headers()``), shared with
+        ``pykis.utils.http.HTTPClient`` for the APIs this client does not wrap."""
+        return self._ctx.auth
 
     def _run(self, flow: Flow) -> Any:
         raise NotImplementedError  # KIS and AsyncKIS define how flows run
 
     # --- market data -----------------------------------------------------------------
     def fetch_ticker(self, symbol: str) -> Ticker:
-        return self._run(quotes.fetch_ticker(self._ctx, symbol))
-
-    def fetch_tickers(self, symbols: Iterable[str]) -> ModelList[Ticker]:
-        return self._run(quotes.fetch_tickers(self._ctx, list(symbols)))
+        return self._run(quote_api.fetch_ticker(self._ctx, symbol))
 
     def fetch_order_book(self, symbol: str) -> OrderBook:
-        return self._run(quotes.fetch_order_book(self._ctx, symbol))
+        return self._run(quote_api.fetch_order_book(self._ctx, symbol))
 
-    def fetch_ohlcv(self, symbol: str, timeframe: str = "1d", since: int | None = None,
-                    limit: int | None = None) -> ModelList[OHLCV]:
-        return self._run(charts.fetch_ohlcv(self._ctx, symbol, timeframe, since, limit))
+    def fetch_ohlcv(self, symbol: str, timeframe: str = "1d", limit: int | None = None, *,
+                    since: int | None = None) -> ModelList[OHLCV]:
+        """Candles, oldest first: the ``limit`` most recent, or from ``since``
+        (milliseconds) on. Timeframes: 1m 3m 5m 10m 15m 30m 60m 1d 1w 1M 1y."""
+        return self._run(quote_api.fetch_ohlcv(self._ctx, symbol, timeframe, limit, since))
+
+    def fetch_tickers(self, symbols: Iterable[str]) -> ModelList[Ticker]:
+        return self._run(quote_api.fetch_tickers(self._ctx, validate.symbols(symbols)))
 
     def fetch_trades(self, symbol: str, limit: int | None = None) -> ModelList[Trade]:
-        return self._run(quotes.fetch_trades(self._ctx, symbol, limit))
+        return self._run(quote_api.fetch_trades(self._ctx, symbol, limit))
+
+    def fetch_markets(self, english: bool = False) -> ModelList[Listing]:
+        """Every listing of KOSPI, KOSDAQ and KONEX (KIS's master files, read once a
+        day). ``english=True`` fills in English names (real accounts: one call per
+        listing the first time, then kept 30 days)."""
+        return self._run(listing_api.fetch_markets(self._ctx, english))
+
+    def search_markets(self, query: str, limit: int = 20) -> ModelList[Listing]:
+        """Listings by code or name, Korean or (where known) English: ``"삼성전자"``,
+        ``"samsung"``, ``"KODEX 200"``; best matches first."""
+        return self._run(listing_api.search_markets(self._ctx, query, limit))
 
     # --- trading -----------------------------------------------------------------------
-    def create_order(self, symbol: str, type: str, side: str, amount: int,
-                     price: int | None = None, *, time_in_force: str | None = None,
-                     exchange: str = "KRX") -> Order:
-        return self._run(orders.create_order(self._ctx, symbol, type, side, amount, price,
-                                             time_in_force, exchange))
-
     def create_limit_order(self, symbol: str, side: str, amount: int, price: int, **kw: Any
                            ) -> Order:
         return self.create_order(symbol, "limit", side, amount, price, **kw)
@@ -139,44 +186,54 @@ class _Surface:
     def create_market_order(self, symbol: str, side: str, amount: int, **kw: Any) -> Order:
         return self.create_order(symbol, "market", side, amount, None, **kw)
 
+    def cancel_order(self, order_id: Order | str, symbol: str | None = None, *,
+                     amount: int | None = None) -> Order:
+        """Cancel what is left of order ``order_id`` (its number or the ``Order``), or
+        ``amount`` shares of it. ``symbol``, as the seed passes it, must be the order's."""
+        return self._run(order_api.cancel_order(self._ctx, order_id, symbol, amount))
+
+    def fetch_open_orders(self, symbol: str | None = None) -> ModelList[Order]:
+        return self._run(order_api.fetch_open_orders(self._ctx, symbol))
+
+    def create_order(self, symbol: str, type: str, side: str, amount: int,
+                     price: int | None = None, *, time_in_force: str | None = None,
+                     exchange: str = "KRX") -> Order:
+        return self._run(order_api.create_order(self._ctx, symbol, type, side, amount, price,
+                                                time_in_force, exchange))
+
     def edit_order(self, order: Order | str, amount: int | None = None,
                    price: int | None = None, *, type: str = "limit",
                    time_in_force: str | None = None) -> Order:
-        return self._run(orders.edit_order(self._ctx, order, amount, price, type,
-                                           time_in_force))
+        return self._run(order_api.edit_order(self._ctx, order, amount, price, type,
+                                               time_in_force))
 
-    def cancel_order(self, order: Order | str, amount: int | None = None) -> Order:
-        return self._run(orders.cancel_order(self._ctx, order, amount))
-
-    def fetch_order(self, order_id: str) -> Order:
-        return self._run(orders.fetch_order(self._ctx, order_id))
+    def fetch_order(self, order_id: str, symbol: str | None = None) -> Order:
+        """Today's order ``order_id``; ``symbol``, when given, must be the order's."""
+        return self._run(order_api.fetch_order(self._ctx, order_id, symbol=symbol))
 
     def fetch_orders(self, symbol: str | None = None, since: int | None = None,
                      until: int | None = None) -> ModelList[Order]:
-        return self._run(orders.fetch_orders(self._ctx, symbol, since, until))
-
-    def fetch_open_orders(self, symbol: str | None = None) -> ModelList[Order]:
-        return self._run(orders.fetch_open_orders(self._ctx, symbol))
+        return self._run(order_api.fetch_orders(self._ctx, symbol, since, until))
 
     def fetch_my_trades(self, symbol: str | None = None, since: int | None = None
                         ) -> ModelList[Trade]:
-        return self._run(orders.fetch_my_trades(self._ctx, symbol, since))
+        return self._run(order_api.fetch_my_trades(self._ctx, symbol, since))
 
     def find_order(self, error: ex.OrderOutcomeUnknownError) -> Order | None:
         """After ``OrderOutcomeUnknownError``: the order KIS booked for that request, or
         None if it booked none (then, and only then, send it again)."""
-        return self._run(orders.find_order(self._ctx, error))
+        return self._run(order_api.find_order(self._ctx, error))
 
     # --- account -----------------------------------------------------------------------
     def fetch_balance(self) -> Balance:
-        return self._run(account.fetch_balance(self._ctx))
+        return self._run(account_api.fetch_balance(self._ctx))
 
     def get_position(self, symbol: str) -> Position | None:
         validate.symbol(symbol)
         return self._run(_position(self._ctx, symbol))
 
     def fetch_buying_power(self, symbol: str, price: int | None = None) -> BuyingPower:
-        return self._run(account.fetch_buying_power(self._ctx, symbol, price))
+        return self._run(account_api.fetch_buying_power(self._ctx, symbol, price))
 
     def revoke_token(self) -> None:
         """Revoke the access token at KIS (the next call issues a new one)."""
@@ -184,14 +241,14 @@ class _Surface:
 
 
 def _position(ctx: Context, symbol: str) -> Flow[Position | None]:
-    balance = yield from account.fetch_balance(ctx)
+    balance = yield from account_api.fetch_balance(ctx)
     return balance.get_position(symbol)
 
 
 def websocket_url(base_url: str | None, is_paper: bool) -> str:
     """KIS's WebSocket for the environment, or the same host as a simulator's REST URL."""
-    if base_url is None or str(base_url).rstrip("/") in (BaseURL.REAL, BaseURL.PAPER):
-        host = BaseURL.WEBSOCKET_PAPER if is_paper else BaseURL.WEBSOCKET_REAL
+    if base_url is None or str(base_url).rstrip("/") in (BaseURL.PRODUCTION, BaseURL.PAPER):
+        host = BaseURL.WS_PAPER if is_paper else BaseURL.WS_PRODUCTION
         return f"{host}/tryitout"  # one socket carries every TR
     parts = urlsplit(str(base_url))
     scheme = "wss" if parts.scheme == "https" else "ws"
@@ -273,6 +330,7 @@ class KIS(_Surface):
         if self._realtime is not None:
             self._realtime.close()
         self._http.close()
+        self._ctx.auth.close()
 
     def __enter__(self) -> KIS:
         return self
@@ -329,6 +387,7 @@ class AsyncKIS(_Surface):
         if self._realtime is not None:
             await self._realtime.stream.aclose()
         await self._http.aclose()
+        await self._ctx.auth.aclose()
 
     async def __aenter__(self) -> AsyncKIS:
         return self

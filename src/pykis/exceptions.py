@@ -8,7 +8,8 @@
     │                                 retry only for reads
     ├── OrderOutcomeUnknownError      an order request got no answer: KIS may or may not have
     │                                 executed it; look it up, never resend blindly
-    ├── AuthenticationError           the app key, secret or token was refused
+    ├── AuthenticationError           the app key, secret or token was refused (also a
+    │   │                             ValueError)
     │   └── TokenExpiredError         the access token expired or was revoked
     ├── StreamError                   the real-time stream cannot do what was asked
     │   ├── SubscriptionLimitError    more subscriptions than one session carries; nothing
@@ -25,8 +26,13 @@
         └── OrderError                the order was refused; it was not executed
             └── InsufficientBalanceError   not enough cash or shares
 
-Every error carries what KIS said (``rt_cd``, ``msg_cd``, ``msg1``), the TR ID and the
-HTTP status where they exist. None of them ever holds a secret.
+The seed's six (``KISError``, ``AuthenticationError``, ``TokenExpiredError``,
+``APIError``, ``OrderError``, ``InsufficientBalanceError``) keep their places; the others
+sit below them. Every error carries what KIS said: ``code`` (KIS's ``msg_cd``, also
+readable by that name), ``rt_cd`` and ``msg1``, with the TR ID and the HTTP status where
+they exist. None of them ever holds a secret.
+
+    raise APIError("KIS refused the request", code="APBK0952")
 """
 
 from __future__ import annotations
@@ -55,40 +61,52 @@ __all__ = [
 
 
 class KISError(Exception):
-    """Base class of every PyKIS error."""
+    """Base class of every PyKIS error: ``KISError(message, code=None)`` as the seed
+    writes it, with what else KIS said as keywords."""
 
     def __init__(
         self,
         message: str,
+        code: str | None = None,
         *,
         rt_cd: str | None = None,
-        msg_cd: str | None = None,
         msg1: str | None = None,
         tr_id: str | None = None,
         status_code: int | None = None,
+        msg_cd: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
+        self.code = code if code is not None else msg_cd  # msg_cd: KIS's name for it
         self.rt_cd = rt_cd
-        self.msg_cd = msg_cd
         self.msg1 = msg1
         self.tr_id = tr_id
         self.status_code = status_code
+
+    @property
+    def msg_cd(self) -> str | None:
+        """KIS's name for ``code``."""
+        return self.code
 
     def context(self) -> dict[str, Any]:
         """What KIS said, for logs; never contains a secret."""
         fields = {
             "rt_cd": self.rt_cd,
-            "msg_cd": self.msg_cd,
+            "msg_cd": self.code,
             "msg1": self.msg1,
             "tr_id": self.tr_id,
             "status_code": self.status_code,
         }
         return {key: value for key, value in fields.items() if value is not None}
 
-    def __str__(self) -> str:
+    # str(error) is the message, as the seed's KISError has it; describe() adds the rest.
+    def describe(self) -> str:
+        """The message and what KIS said, in one line for a log or a user."""
         details = ", ".join(f"{key}={value!r}" for key, value in self.context().items())
         return f"{self.message} ({details})" if details else self.message
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.describe()!r})"
 
 
 class InvalidInputError(KISError, ValueError):
@@ -120,8 +138,9 @@ class OrderOutcomeUnknownError(KISError):
         self.request = request
 
 
-class AuthenticationError(KISError):
-    """The app key, app secret or access token was refused."""
+class AuthenticationError(KISError, ValueError):
+    """The app key, app secret or access token was refused. Also a ``ValueError``: the
+    credentials the caller gave are wrong (the engine seed raises ValueError for them)."""
 
 
 class TokenExpiredError(AuthenticationError):

@@ -13,7 +13,7 @@ from pykis import (
     RateLimitError,
     ServerError,
 )
-from pykis.api.call import RetryPolicy
+from pykis.api.base import RetryPolicy
 
 
 def faults(sim, *rules: dict) -> None:

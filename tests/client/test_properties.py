@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pykis import KIS, InvalidInputError, KISError
-from pykis.api.call import RetryPolicy
+from pykis.api.base import RetryPolicy
 from pykis.auth import MemoryTokenStore
 from pykis.utils.ratelimit import MemoryStore, Rate
 

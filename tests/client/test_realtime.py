@@ -22,7 +22,7 @@ from pykis import exceptions as ex
 from pykis.sim import AccountSpec, Env
 from pykis.sim.server import SimServer
 from pykis.utils.ratelimit import MemoryStore
-from pykis.websocket.stream import AsyncStream, StreamSettings
+from pykis.websocket.client import AsyncStream, StreamSettings
 from pykis.websocket.watch import Realtime
 from clients import FAST_RETRY, NO_LIMIT
 from support import make_sim
@@ -167,8 +167,8 @@ def test_orders_and_fills_from_encrypted_notices(server: SimServer, tmp_path: Pa
             booked = await kis.fetch_order(taken.id)
             assert (booked.filled, booked.average) == (10, fill.price)
             await kis.cancel_order(resting)
-            cancelled = await next_of(orders)
-            assert (cancelled.id, cancelled.status, cancelled.remaining) == (resting.id,
+            canceled = await next_of(orders)
+            assert (canceled.id, canceled.status, canceled.remaining) == (resting.id,
                                                                            "canceled", 0)
             with pytest.raises(TimeoutError):
                 await next_of(fills, 0.5)  # nothing more was filled

@@ -27,7 +27,7 @@ from pykis.market import tick_size
 from pykis.sim import AccountSpec, Env, SimConfig, Simulator
 from pykis.sim.server import SimServer
 from pykis.utils.ratelimit import MemoryStore
-from pykis.websocket.stream import StreamSettings
+from pykis.websocket.client import StreamSettings
 from clients import FAST_RETRY, NO_LIMIT
 from support import MORNING
 

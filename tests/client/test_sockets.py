@@ -44,13 +44,13 @@ def test_every_public_method_over_http(remote, served) -> None:
     filled = remote.create_market_order("005930", "buy", 1)
     assert [o.id for o in remote.fetch_open_orders()] == [resting.id]
     edited = remote.edit_order(resting, price=below + tick_size(below))
-    cancelled = remote.cancel_order(edited.id)
-    assert cancelled.original_id == edited.id
+    canceled = remote.cancel_order(edited.id)
+    assert canceled.original_id == edited.id
     assert remote.fetch_order(filled.id).status == "closed"
     assert {o.id for o in remote.fetch_orders()} == {resting.id, filled.id, edited.id}
     assert [t.order_id for t in remote.fetch_my_trades()] == [filled.id]
     balance = remote.fetch_balance()
-    assert isinstance(balance, Balance) and remote.get_position("005930").quantity == 1
+    assert isinstance(balance, Balance) and remote.get_position("005930").amount == 1
     assert remote.fetch_buying_power("005930", below).max_quantity > 0
     remote.revoke_token()
     sim.clock.advance(61)

@@ -98,7 +98,7 @@ def test_ioc_fok_and_best_price_types(kis) -> None:
     (lambda k: k.create_order("005930", "limit", "buy", 1, 60_000, time_in_force="GTC"),
      "time_in_force"),
     (lambda k: k.create_order("05930", "market", "buy", 1), "symbol"),
-    (lambda k: k.cancel_order("12ab"), "id"),
+    (lambda k: k.cancel_order("12ab"), "order_id"),
     (lambda k: k.cancel_order("1001", amount=0), "amount"),
 ])
 def test_bad_orders_are_refused_before_sending(kis, sim, call, argument) -> None:
@@ -178,10 +178,10 @@ def test_balance_over_every_page(kind, tmp_path, env) -> None:
     balance = kis.fetch_balance()
     assert isinstance(balance, Balance)
     assert [p.symbol for p in balance.positions] == sorted(codes)  # 2 pages real, 3 paper
-    assert balance.cash == 10**10 and balance.stock_value == sum(p.value for p in
+    assert balance.deposit == 10**10 and balance.stock_value == sum(p.value for p in
                                                                    balance.positions)
     position = kis.get_position(codes[4])
-    assert position.quantity == 5 and position.average_price == 1_000
+    assert position.amount == 5 and position.average_price == 1_000
     assert kis.get_position("000000") is None
     kis.close()
 
@@ -191,9 +191,10 @@ def test_balance_after_trading(kis) -> None:
     kis.create_market_order("005930", "sell", 4)
     balance = kis.fetch_balance()
     position = balance.get_position("005930")
-    assert (position.quantity, position.sellable) == (6, 6)
-    assert balance.cash_d2 < balance.cash  # purchases settle T+2
-    assert balance.total == balance.cash_d2 + balance.stock_value
+    assert (position.amount, position.sellable) == (6, 6)
+    assert balance.free < balance.deposit  # purchases settle T+2
+    assert balance.total == balance.deposit_d2 + balance.stock_value
+    assert balance.free == kis.fetch_buying_power("000660").cash <= balance.deposit_d2
 
 
 def test_buying_power(kis) -> None:
@@ -213,7 +214,7 @@ def test_paper_has_no_sellable_api_but_open_orders_still_work(paper) -> None:
 
 def test_unsupported_on_paper_is_refused_without_a_call(paper, sim) -> None:
     from pykis.api import endpoints
-    from pykis.api.call import call
+    from pykis.api.base import call
 
     before = requests_made(sim, paper)
     client = paper.client if hasattr(paper, "client") else paper

@@ -34,7 +34,7 @@ import traceback
 from itertools import count
 
 from pykis import KIS
-from pykis.api.call import RetryPolicy
+from pykis.api.base import RetryPolicy
 from pykis.engine import EngineSettings, ExecutionSettings, KISTradingEngine
 from pykis.utils.ratelimit import MemoryStore, Rate
 

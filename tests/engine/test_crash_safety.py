@@ -285,7 +285,7 @@ def _state(order) -> str:
     """The engine's state for an order the simulator booked, as KIS shows it."""
     if order.is_open:
         return "partially_filled" if order.filled else "accepted"
-    return "filled" if order.filled == order.qty else "cancelled"
+    return "filled" if order.filled == order.qty else "canceled"
 
 
 def check_target(target: Target, orders: dict[int, Order]) -> None:

@@ -283,19 +283,19 @@ def test_the_status_values_the_positions_and_the_account(engine, sim):
     [position] = status.positions
     assert status.market_value == position.market_value == 10 * position.price
     balance = engine.api.get_balance()
-    assert status.equity == balance.total and status.cash == balance.cash_d2
+    assert status.equity == balance.total and status.cash == balance.free
     assert status.exposure == (Decimal(status.market_value) / status.equity).quantize(
         Decimal("0.000001"))
     assert status.unrealized_pnl == position.unrealized_pnl < 0  # the costs of getting out
     assert status.open_orders == 0 and status.day_start_equity == 10_000_000
 
 
-def test_a_working_order_can_be_cancelled(engine, sim):
+def test_a_working_order_can_be_canceled(engine, sim):
     rest = engine.execute_buy_order("005930", 2, price=70_000)
     [order] = engine.store.orders()
-    cancelled = engine.cancel_order(order.id)
-    assert cancelled.success and cancelled.status == "cancelled" and cancelled.quantity == 0
-    assert "cancelled the rest" in cancelled.message
+    canceled = engine.cancel_order(order.id)
+    assert canceled.success and canceled.status == "canceled" and canceled.quantity == 0
+    assert "cancelled the rest" in canceled.message
     again = engine.cancel_order(order.id)
     assert not again.success and "nothing to cancel" in again.message
     assert engine.execute_buy_order("005930", 1).success  # the ticker is free again

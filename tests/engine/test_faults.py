@@ -50,7 +50,7 @@ READ_FAULTS = {"error_5xx": 0.06, "rate_limit": 0.03, "delay": 0.02, "drop": 0.0
 AFTER_WORK = {"delay", "drop", "error_after"}  # the order was executed, the answer lost
 
 BOOKED = {OrderState.ACCEPTED, OrderState.PARTIALLY_FILLED, OrderState.FILLED,
-          OrderState.CANCELLED}
+          OrderState.CANCELED}
 ORDER_CASH = "/uapi/domestic-stock/v1/trading/order-cash"
 
 
@@ -317,8 +317,8 @@ def test_orders_through_faults_are_never_duplicated_nor_lost(world: World) -> No
         state = OrderState(mine.state)
         if booked["filled"] == booked["qty"]:
             assert state is OrderState.FILLED, key
-        elif booked["expired"] or booked["cancelled"]:
-            assert state is OrderState.CANCELLED, key
+        elif booked["expired"] or booked["canceled"]:
+            assert state is OrderState.CANCELED, key
         else:
             assert state is (OrderState.PARTIALLY_FILLED if booked["filled"]
                              else OrderState.ACCEPTED), key

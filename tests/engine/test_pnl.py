@@ -25,11 +25,12 @@ from pykis.engine.pnl import (
     unrealized,
 )
 from pykis.exceptions import InvalidInputError
-from pykis.market import Commission, InstrumentKind, Market, Side, TradingCosts, price_limits
+from pykis.market import Commission, InstrumentKind, Market, TradingCosts, price_limits
+from pykis.models import OrderSide
 
 TUESDAY = dt.date(2026, 3, 3)
 WEDNESDAY = dt.date(2026, 3, 4)
-BUY, SELL = Side.BUY, Side.SELL
+BUY, SELL = OrderSide.BUY, OrderSide.SELL
 
 
 def test_a_buy_pays_commission_and_no_tax():

@@ -16,11 +16,11 @@ from pykis.engine.pnl import PositionCost, execution
 from pykis.engine.portfolio import Portfolio, Position
 from pykis.engine.risk import RiskLimits
 from pykis.exceptions import InvalidInputError
-from pykis.market import Side
+from pykis.models import OrderSide
 
 TUESDAY = dt.date(2026, 3, 3)
 SAMSUNG, HYNIX = "005930", "000660"
-BUY, SELL = Side.BUY, Side.SELL
+BUY, SELL = OrderSide.BUY, OrderSide.SELL
 
 
 @pytest.fixture

@@ -126,11 +126,11 @@ def test_a_fill_beyond_the_order_quantity_is_refused(store, clock):
 def test_a_fill_that_beat_the_cancellation_is_still_recorded(store, clock):
     order = placed(store, "buy", 10, 70_000, "106")
     store.record_fill(order.id, key="a", quantity=4, price=70_000, filled_at=clock.now)
-    store.mark_cancelled(order.id)
+    store.mark_canceled(order.id)
     # executed before the cancellation, reported after it
     store.record_fill(order.id, key="b", quantity=2, price=70_000, filled_at=clock.now)
     final = store.get_order(order.id)
-    assert (final.state, final.filled_quantity, final.remaining) == ("cancelled", 6, 4)
+    assert (final.state, final.filled_quantity, final.remaining) == ("canceled", 6, 4)
     assert store.open_trades()[0].open_quantity == 6
 
 
@@ -258,7 +258,7 @@ def test_the_ledger_survives_a_restart(database_url, clock):
         order = placed(store, "buy", 10, 70_000, "121")
         store.record_fill(order.id, key="a", quantity=10, price=70_000, filled_at=clock.now)
     with Store(database_url, clock=clock) as reopened:
-        assert reopened.revision() == "0002"
+        assert reopened.revision() == "0003"
         trade = reopened.open_trades()[0]
         assert (trade.open_quantity, trade.entry_price, trade.opened_at) == (
             10, Decimal("70000.0000"), clock.now)

@@ -90,7 +90,7 @@ PATHS = {
     S.ACCEPTED: ["sent", "accepted"],
     S.REJECTED: ["sent", "rejected"],
     S.DROPPED: ["dropped"],
-    S.CANCELLED: ["sent", "accepted", "cancelled"],
+    S.CANCELED: ["sent", "accepted", "canceled"],
 }
 
 
@@ -101,7 +101,7 @@ def move(store: Store, order_id: int, step: str) -> Order:
         "rejected": lambda: store.mark_rejected(order_id, "APBK0952 not enough cash"),
         "unknown": lambda: store.mark_unknown(order_id, "read timeout"),
         "dropped": lambda: store.mark_dropped(order_id, "dry run"),
-        "cancelled": lambda: store.mark_cancelled(order_id),
+        "canceled": lambda: store.mark_canceled(order_id),
     }[step]()
 
 
@@ -119,14 +119,14 @@ def move(store: Store, order_id: int, step: str) -> Order:
         (S.UNKNOWN, "accepted", True),  # found in today's orders
         (S.UNKNOWN, "rejected", True),  # not found
         (S.UNKNOWN, "sent", False),  # never resent
-        (S.ACCEPTED, "cancelled", True),
+        (S.ACCEPTED, "canceled", True),
         (S.ACCEPTED, "rejected", False),
         (S.ACCEPTED, "sent", False),
         (S.REJECTED, "accepted", False),
         (S.REJECTED, "sent", False),
         (S.DROPPED, "sent", False),
-        (S.CANCELLED, "rejected", False),
-        (S.CANCELLED, "sent", False),
+        (S.CANCELED, "rejected", False),
+        (S.CANCELED, "sent", False),
     ],
 )
 def test_the_state_machine(store, state, step, allowed):
@@ -145,7 +145,7 @@ def test_the_state_machine(store, state, step, allowed):
 @pytest.mark.parametrize(
     ("before", "step"),
     [([], "sent"), (["sent"], "accepted"), (["sent"], "unknown"), (["sent"], "rejected"),
-     (["sent", "accepted"], "cancelled"), ([], "dropped")],
+     (["sent", "accepted"], "canceled"), ([], "dropped")],
 )
 def test_repeating_a_report_changes_nothing(store, clock, before, step):
     order = store.record_intent(buy())
@@ -161,9 +161,9 @@ def test_repeating_a_report_changes_nothing(store, clock, before, step):
 
 def test_a_late_acceptance_report_leaves_a_finished_order_alone(store):
     order = accepted(store, buy(), "31")
-    store.mark_cancelled(order.id, "expired at the close")
+    store.mark_canceled(order.id, "expired at the close")
     again = store.mark_accepted(order.id, "0000000031", "06010")
-    assert (again.state, again.error) == ("cancelled", "expired at the close")
+    assert (again.state, again.error) == ("canceled", "expired at the close")
 
 
 def test_errors_are_kept(store):

@@ -13,10 +13,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import BigInteger, Column, Engine, Integer, MetaData, create_engine, inspect, text
 
-from pykis.engine.store import Base, OrderIntent, Store, database_url, default_database_path
+from pykis.engine.store import Base, OrderIntent, OrderState, Store, database_url, default_database_path
+from pykis.models import OrderStatus
 
 TABLES = ("trades", "orders", "fills", "equity_marks")
-HEAD = "0002"  # the newest migration
+HEAD = "0003"  # the newest migration
 
 
 def differences(engine: Engine, metadata: MetaData) -> list:
@@ -223,3 +224,19 @@ def test_reads_never_wait_for_a_writer(store):
     thread.join(15)
     assert waited == [False]
     assert store.get_order(order.id).reason == "held"
+
+
+def test_a_cancelled_order_of_0002_reads_canceled_after_0003(database_url, clock):
+    """0003 respells the state as the client's OrderStatus does; down again restores it."""
+    with Store(database_url, clock=clock, migrate=False) as old:
+        old.upgrade("0002")
+        old.record_intent(OrderIntent("005930", "buy", 1, order_type="market"))
+        with old.engine.begin() as connection:
+            connection.exec_driver_sql("UPDATE orders SET state = 'cancelled'")
+    with Store(database_url, clock=clock) as upgraded:
+        [order] = upgraded.orders()
+        assert order.state == "canceled" == OrderState.CANCELED == OrderStatus.CANCELED
+        upgraded.downgrade("0002")
+        with upgraded.engine.begin() as connection:
+            states = connection.exec_driver_sql("SELECT state FROM orders").scalars().all()
+        assert states == ["cancelled"]

@@ -10,11 +10,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pykis.exceptions import InvalidInputError
+from pykis.models import OrderSide
 from pykis.market import (
     Commission,
     InstrumentKind,
     Market,
-    Side,
     TaxBasis,
     TradeCosts,
     TradingCosts,
@@ -49,7 +49,7 @@ TEN_MILLION = 10_000_000
 )
 def test_commission(value, kind, expected):
     assert Commission().amount(value, kind) == expected
-    for side in Side:
+    for side in OrderSide:
         assert COSTS.of(side, value, MID_2026, KOSPI, kind).commission == expected
 
 
@@ -61,7 +61,7 @@ def test_commission_rates():
 
 def test_custom_commission_rate():
     costs = TradingCosts(commission=Commission(stock_rate=Decimal("0.00015")))
-    assert costs.of(Side.BUY, TEN_MILLION, MID_2026).commission == 1_500
+    assert costs.of(OrderSide.BUY, TEN_MILLION, MID_2026).commission == 1_500
 
 
 # -------------------------------------------------------------------------------------- tax
@@ -106,7 +106,7 @@ def test_custom_commission_rate():
     ],
 )
 def test_sale_tax(value, trade_date, market, kind, transaction, rural):
-    costs = COSTS.of(Side.SELL, value, trade_date, market, kind)
+    costs = COSTS.of(OrderSide.SELL, value, trade_date, market, kind)
     assert (costs.transaction_tax, costs.rural_tax) == (transaction, rural)
     assert costs.tax == transaction + rural
     assert costs.total == costs.commission + transaction + rural
@@ -127,7 +127,7 @@ def test_sale_tax(value, trade_date, market, kind, transaction, rural):
 )
 def test_trade_date_basis(trade_date, transaction, rural):
     costs = TradingCosts(tax=TransactionTax(basis=TaxBasis.TRADE))
-    sale = costs.of(Side.SELL, TEN_MILLION, trade_date, KOSPI)
+    sale = costs.of(OrderSide.SELL, TEN_MILLION, trade_date, KOSPI)
     assert (sale.transaction_tax, sale.rural_tax) == (transaction, rural)
 
 
@@ -145,7 +145,7 @@ def test_rate_lookup_follows_settlement():
 )
 def test_buys_pay_no_tax(kind_market):
     kind, market = kind_market
-    costs = COSTS.of(Side.BUY, TEN_MILLION, MID_2026, market, kind)
+    costs = COSTS.of(OrderSide.BUY, TEN_MILLION, MID_2026, market, kind)
     assert (costs.transaction_tax, costs.rural_tax, costs.tax) == (0, 0, 0)
     assert costs.total == costs.commission
 
@@ -168,7 +168,7 @@ def test_dates_before_the_table_are_rejected(trade_date, basis):
     """The table starts with the cut of 2019-06-03 (KOSPI 0.10 % + 0.15 %)."""
     costs = TradingCosts(tax=TransactionTax(basis=basis))
     with pytest.raises(InvalidInputError) as caught:
-        costs.of(Side.SELL, TEN_MILLION, trade_date, KOSPI)
+        costs.of(OrderSide.SELL, TEN_MILLION, trade_date, KOSPI)
     assert caught.value.argument == "trade_date"
 
 
@@ -180,7 +180,7 @@ def test_bad_side_is_rejected(side):
 
 
 @pytest.mark.parametrize("value", [-1, 1.5, 10_000.0, True, "10000", None, Decimal("10000")])
-@pytest.mark.parametrize("side", list(Side))
+@pytest.mark.parametrize("side", list(OrderSide))
 def test_bad_value_is_rejected(side, value):
     with pytest.raises(InvalidInputError) as caught:
         COSTS.of(side, value, MID_2026)
@@ -191,7 +191,7 @@ def test_bad_value_is_rejected(side, value):
 
 values = st.integers(min_value=0, max_value=10_000_000_000)
 dates = st.dates(min_value=D(2023, 1, 1), max_value=D(2026, 12, 31))
-sides = st.sampled_from(list(Side))
+sides = st.sampled_from(list(OrderSide))
 markets = st.sampled_from(list(Market))
 kinds = st.sampled_from(list(InstrumentKind))
 
@@ -218,7 +218,7 @@ def test_total_is_commission_plus_tax(value, side, trade_date, market, kind):
     # exact integer arithmetic for the commission: value x 0.000140527 (or 0.000146527)
     per_billion = 146_527 if kind is not STOCK else 140_527
     assert costs.commission == value * per_billion // 10**9
-    if side is Side.BUY or kind is not STOCK:
+    if side is OrderSide.BUY or kind is not STOCK:
         assert costs.tax == 0
     if market is not KOSPI:
         assert costs.rural_tax == 0

@@ -142,9 +142,9 @@ def test_ioc_cancels_what_does_not_trade_at_once(kis: Kis) -> None:
     price = int(quote(kis)["stck_prpr"])
     far = price - 20 * tick_size(price)
     ioc = ledger_order(kis, odno(kis.order("buy", "005930", 5, far, dvsn="11")))
-    assert (ioc["filled"], ioc["cancelled"], ioc["remaining"]) == (0, 5, 0)
+    assert (ioc["filled"], ioc["canceled"], ioc["remaining"]) == (0, 5, 0)
     market_ioc = ledger_order(kis, odno(kis.order("buy", "005930", 1, dvsn="13")))
-    assert (market_ioc["filled"], market_ioc["cancelled"]) == (1, 0)
+    assert (market_ioc["filled"], market_ioc["canceled"]) == (1, 0)
 
 
 @pytest.mark.parametrize("env", [Env.REAL, Env.PAPER])
@@ -156,10 +156,10 @@ def test_fok_fills_all_at_once_or_nothing(env: Env) -> None:
                                         "FID_INPUT_ISCD": "005930"}))["output1"]
     depth = int(book["total_askp_rsqn"])
     too_many = ledger_order(kis, odno(kis.order("buy", "005930", depth + 1, dvsn="14")))
-    assert (too_many["filled"], too_many["cancelled"]) == (0, depth + 1)
+    assert (too_many["filled"], too_many["canceled"]) == (0, depth + 1)
     assert kis.ledger()["fills"] == []
     exact = ledger_order(kis, odno(kis.order("buy", "005930", depth, dvsn="14")))
-    assert (exact["filled"], exact["cancelled"]) == (depth, 0)
+    assert (exact["filled"], exact["canceled"]) == (depth, 0)
 
 
 def test_best_price_types_take_the_book_price(kis: Kis) -> None:
@@ -186,7 +186,7 @@ def test_cancel_the_remainder(kis: Kis) -> None:
     assert answer["msg_cd"] == ("40630000" if kis.paper else "APBK0013")
     cancel_no = answer["output"]["ODNO"]
     original = ledger_order(kis, number)
-    assert (original["cancelled"], original["remaining"]) == (4, 0)
+    assert (original["canceled"], original["remaining"]) == (4, 0)
     record = ledger_order(kis, cancel_no)
     assert (record["kind"], record["original"], record["qty"]) == ("cancel", int(number), 4)
     cancel_row = next(r for r in rows(kis) if r["cncl_yn"] == "Y")
@@ -235,7 +235,7 @@ def test_legacy_revise_tr_id(kis: Kis) -> None:
             "ORGN_ODNO": number, "ORD_DVSN": "00", "RVSE_CNCL_DVSN_CD": "02",
             "ORD_QTY": "0", "ORD_UNPR": "0", "QTY_ALL_ORD_YN": "Y"}
     ok(kis.post("/uapi/domestic-stock/v1/trading/order-rvsecncl", kis.tr("TTTC0803U"), body))
-    assert ledger_order(kis, number)["cancelled"] == 1
+    assert ledger_order(kis, number)["canceled"] == 1
 
 
 # --- refusals -------------------------------------------------------------------------------

@@ -28,7 +28,16 @@ DEVIATIONS = {
 }
 
 
-@pytest.mark.parametrize("endpoint", sorted(FIELDS))
+# Endpoints the team's reference does not cover; their tables follow the research note on
+# product information and are checked in test_info.py.
+OUTSIDE_REFERENCE = {"search_info", "search_stock_info"}
+
+
+def test_every_field_table_is_checked_somewhere() -> None:
+    assert set(FIELDS) - set(ENDPOINTS) == OUTSIDE_REFERENCE
+
+
+@pytest.mark.parametrize("endpoint", sorted(set(FIELDS) - OUTSIDE_REFERENCE))
 def test_field_tables_follow_the_reference(endpoint: str) -> None:
     documented = {s["name"]: [f["name"] for f in s["fields"]]
                   for s in ENDPOINTS[endpoint]["response"]["sections"]}

@@ -68,7 +68,7 @@ def test_trade_frames_from_kis() -> None:
     [trade] = codec().decode(capture("H0STCNT0.066570.20241014.true-project.txt"))
     assert isinstance(trade, TradeEvent)
     assert (trade.symbol, trade.price, trade.volume, trade.change) == ("066570", 98900, 45, 400)
-    assert trade.percentage == pytest.approx(0.41)
+    assert trade.change_percent == pytest.approx(0.41)
     assert (trade.open, trade.high, trade.low) == (99000, 99400, 98300)
     assert (trade.ask, trade.bid) == (99000, 98900)
     assert (trade.cumulative_volume, trade.cumulative_value) == (246334, 24344205800)
@@ -208,7 +208,7 @@ def test_a_new_subscription_answer_replaces_the_key() -> None:
     ({"CNTG_YN": "1", "RFUS_YN": "1"}, "rejected"),
     ({"CNTG_YN": "1", "ACPT_YN": "3"}, "expired"),
     ({"CNTG_YN": "1", "RCTF_CLS": "1", "OODER_NO": "0000001001"}, "amended"),
-    ({"CNTG_YN": "1", "RCTF_CLS": "2", "OODER_NO": "0000001001"}, "cancelled"),
+    ({"CNTG_YN": "1", "RCTF_CLS": "2", "OODER_NO": "0000001001"}, "canceled"),
 ])
 def test_notice_kinds(changes: dict[str, str], kind: str) -> None:
     c = codec()

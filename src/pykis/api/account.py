@@ -1,6 +1,9 @@
-"""Account flows: the balance over every page, and buying power.
+"""Account flows (the seed's 계좌 API): the balance over every page, and buying power.
 
 KIS: 주식잔고조회 TTTC8434R (50 rows a page real, 20 paper), 매수가능조회 TTTC8908R.
+The balance's ``free`` is KIS's orderable cash (매수가능조회 ``ord_psbl_cash``): the
+balance itself only has the D+2 deposit, which still counts cash held by buy orders
+that are working. ``ord_psbl_cash`` is the account's, whatever symbol is asked about.
 """
 
 from __future__ import annotations
@@ -8,12 +11,14 @@ from __future__ import annotations
 from pykis import exceptions as ex
 from pykis.api import endpoints as E
 from pykis.api import validate
-from pykis.api.call import Context, call, pages
+from pykis.api.base import Context, call, pages
 from pykis.api.flow import Flow
-from pykis.api.quotes import parse
+from pykis.api.quote import parse
 from pykis.models import Balance, BuyingPower, ModelList, Position
 
 __all__ = ["fetch_balance", "fetch_buying_power"]
+
+ANY_SYMBOL = "005930"  # 매수가능조회 needs a symbol; its orderable cash does not depend on it
 
 
 def fetch_balance(ctx: Context) -> Flow[Balance]:
@@ -28,7 +33,9 @@ def fetch_balance(ctx: Context) -> Flow[Balance]:
     summary = answers[0].section("output2", list)
     if not summary or not isinstance(summary[0], dict):
         raise ex.APIError("KIS sent a balance without its summary", tr_id=answers[0].tr_id)
-    return parse(Balance, summary[0], answers[0].tr_id, positions=positions)
+    held = next((p.symbol for p in positions if p.amount > 0), ANY_SYMBOL)
+    power = yield from fetch_buying_power(ctx, held)
+    return parse(Balance, summary[0], answers[0].tr_id, positions=positions, free=power.cash)
 
 
 def fetch_buying_power(ctx: Context, symbol: str, price: int | None = None

@@ -74,7 +74,7 @@ class Answer:
         return value
 
     def _said(self) -> dict[str, str | None]:
-        return {"rt_cd": self.body.get("rt_cd"), "msg_cd": self.code or None,
+        return {"rt_cd": self.body.get("rt_cd"), "code": self.code or None,
                 "msg1": self.message or None}
 
 
@@ -106,7 +106,9 @@ def raise_for(answer: Answer, *, order: bool = False) -> None:
         return
     cls = _BY_CODE.get(answer.code)
     if cls is None:
-        if answer.status >= 500 and not answer.code:
+        if answer.status == 429:
+            cls = ex.RateLimitError
+        elif answer.status >= 500 and not answer.code:
             cls = ex.ServerError
         else:
             cls = ex.OrderError if order else ex.APIError

@@ -9,7 +9,7 @@ A flow *yields* an effect when it needs the outside world and receives the resul
     values = yield Gather([flow, ...])    # run flows concurrently, results in order
 
 and *returns* its result. ``KIS`` and ``AsyncKIS`` run the same flows with a sync and an
-async driver (``pykis.utils.http``): one implementation of every behaviour.
+async driver (``pykis.utils.drivers``): one implementation of every behaviour.
 """
 
 from __future__ import annotations

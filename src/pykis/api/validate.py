@@ -9,7 +9,8 @@ from collections.abc import Iterable
 from pykis.exceptions import InvalidInputError
 from pykis.market import InstrumentKind, is_on_grid, validate_symbol
 
-__all__ = ["account_number", "amount", "choice", "order_id", "price", "symbol", "symbols"]
+__all__ = ["account_number", "amount", "choice", "order_id", "price", "symbol", "symbols",
+           "timestamp"]
 
 symbol = validate_symbol
 _ACCOUNT = re.compile(r"([0-9]{8})-?([0-9]{2})")
@@ -53,7 +54,7 @@ def choice(value: object, allowed: Iterable[str], argument: str) -> str:
 def order_id(value: object, argument: str = "id") -> str:
     """KIS order number, leading zeros dropped ("0000001569" and "1569" are one order)."""
     text = value if isinstance(value, str) else str(value) if isinstance(value, int) else ""
-    if isinstance(value, bool) or not _ORDER_ID.fullmatch(text.strip()):
+    if isinstance(value, bool) or not _ORDER_ID.fullmatch(text.strip()) or not int(text):
         raise InvalidInputError(argument, value, "a KIS order number such as '0000001569'")
     return str(int(text))
 
@@ -62,3 +63,14 @@ def symbols(values: object, argument: str = "symbols") -> list[str]:
     if isinstance(values, str) or not isinstance(values, Iterable):
         raise InvalidInputError(argument, values, "a list of 6-character KRX short codes")
     return [symbol(v, argument) for v in values]
+
+
+LAST_MILLIS = 253_402_268_399_999  # 9999-12-31 23:59:59.999 KST: later is no date
+
+
+def timestamp(value: object, argument: str) -> int:
+    """Milliseconds since the epoch, for a date Python can hold."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= LAST_MILLIS:
+        raise InvalidInputError(argument, value, "milliseconds since the epoch, "
+                                "e.g. 1767225600000 for 2026-01-01")
+    return value

@@ -1,5 +1,9 @@
 """AuthManager: the access token of one app key in one environment, shared and reused.
 
+    auth = AuthManager(app_key, app_secret, BaseURL.PAPER, is_paper=True)
+    auth.get_token()                 # issued once, then reused by every thread and process
+    auth.get_headers()               # authorization, appkey, appsecret, Content-Type
+
 KIS: 접근토큰발급(P) [인증-001] /oauth2/tokenP, 접근토큰폐기(P) [인증-002] /oauth2/revokeP,
 실시간 (웹소켓) 접속키 발급 [실시간-000] /oauth2/Approval.
 Rules it keeps: a token lives 24 hours and KIS hands back the same one for 6 hours; one
@@ -8,12 +12,20 @@ holder a KakaoTalk notice, so PyKIS issues only when it must: on first use, ahea
 expiry (``margin``), or once after KIS says the token is invalid or expired. The wait
 for the next allowed issuance is waited out, not reported as a failure.
 
-Everything here is a flow (``pykis.api.flow``): ``KIS`` and ``AsyncKIS`` run the same code.
+The work is done by flows (``pykis.api.flow``), which ``KIS`` and ``AsyncKIS`` run with
+their drivers; ``get_token``/``get_headers`` (the seed's calls) and their async twins
+``aget_token``/``aget_headers`` run the same flows on the manager's own HTTP client.
+Tokens are kept in a ``TokenStore``: by default the file ``token_path`` (else
+``KIS_TOKEN_PATH``, else ``tokens.json`` in PyKIS's cache directory), keyed by
+environment, server and app key, so a second manager, client or process on the same
+file reuses the token.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import threading
 import time
 from collections.abc import Callable
 
@@ -22,8 +34,10 @@ import httpx
 from pykis import exceptions as ex
 from pykis.api.errors import read_answer
 from pykis.api.flow import Blocking, Flow, Send, Sleep
-from pykis.auth.token import Issue, Token, TokenStore, Use, Wait, entry_key
+from pykis.auth.token import FileTokenStore, Issue, Token, TokenStore, Use, Wait, entry_key
+from pykis.config import cache_dir
 from pykis.constants import Endpoint
+from pykis.utils.drivers import run_async, run_sync
 
 __all__ = ["AuthManager"]
 
@@ -32,30 +46,96 @@ APPROVAL_LIFETIME = 86_400.0  # an approval key is good for 24 hours
 
 
 class AuthManager:
+    """The token of ``app_key`` at ``base_url`` (KIS's real or paper host, or a
+    simulator). Keyword arguments: ``store`` (instead of the file at ``token_path``),
+    ``interval`` (KIS's minimum between issuances), ``margin`` (renew this long before
+    expiry), ``timeout``, ``clock`` and ``transport`` (for ``get_token``'s own client)."""
+
     def __init__(
         self,
         app_key: str,
         app_secret: str,
-        environment: str,
         base_url: str,
-        store: TokenStore,
+        is_paper: bool = False,
+        token_path: str | os.PathLike[str] | None = None,
         *,
+        store: TokenStore | None = None,
         interval: float = 60.0,
         margin: float = 600.0,
-        timeout: httpx.Timeout | None = None,
+        timeout: httpx.Timeout | float | None = None,
         clock: Callable[[], float] = time.time,
+        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self._app_key, self._app_secret = app_key, app_secret
-        self._base_url = base_url.rstrip("/")
-        self._key = entry_key(environment, app_key)
-        self.store, self.interval, self.margin = store, interval, margin
-        self._timeout = timeout or httpx.Timeout(10.0)
+        for name, value in (("app_key", app_key), ("app_secret", app_secret),
+                            ("base_url", base_url)):
+            if not isinstance(value, str) or not value.strip():
+                shown = "<hidden>" if name == "app_secret" and isinstance(value, str) else value
+                raise ex.InvalidInputError(name, shown, "a non-empty string")
+        self.app_key, self.app_secret = app_key, app_secret
+        self.base_url, self.is_paper = base_url.rstrip("/"), bool(is_paper)
+        self.environment = "paper" if is_paper else "real"
+        self._key = entry_key(self.environment, app_key, self.base_url)
+        self.store = store or FileTokenStore(token_path or os.environ.get("KIS_TOKEN_PATH")
+                                             or cache_dir() / "tokens.json")
+        self.interval, self.margin = interval, margin
+        self._timeout = timeout if isinstance(timeout, httpx.Timeout) \
+            else httpx.Timeout(timeout or 10.0)
         self._clock = clock
+        self._transport = transport
         self._token: Token | None = None
         self._approval: Token | None = None
+        self._refused: tuple[float, ex.AuthenticationError] | None = None  # when, and why
+        self._http: httpx.Client | None = None
+        self._ahttp: httpx.AsyncClient | None = None
+        self._lock = threading.Lock()
 
-    def __repr__(self) -> str:
-        return f"AuthManager(store={type(self.store).__name__}, token={self._token!r})"
+    def __repr__(self) -> str:  # the secret and the token stay out
+        return (f"AuthManager(app_key='{self.app_key[:4]}…', base_url={self.base_url!r}, "
+                f"is_paper={self.is_paper}, store={type(self.store).__name__}, "
+                f"token={self._token!r})")
+
+    @property
+    def clock(self) -> Callable[[], float]:
+        """The clock token lifetimes are measured by (epoch seconds)."""
+        return self._clock
+
+    # --- the seed's calls ----------------------------------------------------------------
+    def get_token(self) -> str:
+        """A valid access token: the one in hand, the shared one, or a new one."""
+        with self._lock:
+            if self._http is None:
+                sync = self._transport if isinstance(self._transport, httpx.BaseTransport) \
+                    else None
+                self._http = httpx.Client(transport=sync, timeout=self._timeout)
+        return run_sync(self.token(), self._http, None)
+
+    def get_headers(self) -> dict[str, str]:
+        """The headers every KIS API call carries (add ``tr_id`` and, on KIS's advice,
+        ``custtype``)."""
+        return self.headers(self.get_token())
+
+    async def aget_token(self) -> str:
+        if self._ahttp is None:
+            a_sync = self._transport if isinstance(self._transport, httpx.AsyncBaseTransport) \
+                else None
+            self._ahttp = httpx.AsyncClient(transport=a_sync, timeout=self._timeout)
+        return await run_async(self.token(), self._ahttp, None)
+
+    async def aget_headers(self) -> dict[str, str]:
+        return self.headers(await self.aget_token())
+
+    def headers(self, token: str) -> dict[str, str]:
+        return {"authorization": f"Bearer {token}", "appkey": self.app_key,
+                "appsecret": self.app_secret, "Content-Type": "application/json; charset=utf-8"}
+
+    def close(self) -> None:
+        if self._http is not None:
+            self._http.close()
+
+    async def aclose(self) -> None:
+        if self._ahttp is not None:
+            await self._ahttp.aclose()
+        self.close()
 
     # --- flows ---------------------------------------------------------------------------
     def token(self) -> Flow[str]:
@@ -63,6 +143,13 @@ class AuthManager:
         current = self._token
         if current is not None and current.fresh(self._clock(), self.margin):
             return current.value
+        refused = self._refused
+        if refused is not None and self._clock() < refused[0] + self.interval:
+            # KIS refused these credentials moments ago: asking again cannot help, and
+            # would wait out the one-issuance-a-minute rule first.
+            error = refused[1]
+            raise type(error)(error.message, error.code, msg1=error.msg1,
+                              status_code=error.status_code)
         refusals = 0
         while True:
             decision = yield Blocking(lambda: self.store.begin(
@@ -80,7 +167,7 @@ class AuthManager:
             refusals += 1
             if refusals >= ISSUE_ATTEMPTS:
                 raise ex.RateLimitError("KIS kept refusing a new access token (EGW00133)",
-                                        msg_cd="EGW00133")
+                                        code="EGW00133")
 
     def invalidate(self, value: str) -> Flow[None]:
         """KIS said ``value`` is invalid or expired: the next ``token()`` replaces it."""
@@ -95,8 +182,8 @@ class AuthManager:
         if held is not None and held.fresh(self._clock(), 3600.0):
             return held.value
         request = self._request(Endpoint.APPROVAL, {"grant_type": "client_credentials",
-                                                    "appkey": self._app_key,
-                                                    "secretkey": self._app_secret})
+                                                    "appkey": self.app_key,
+                                                    "secretkey": self.app_secret})
         answer = yield from self._send(request)
         value = answer.body.get("approval_key")
         if answer.status != 200 or not isinstance(value, str) or not value:
@@ -113,8 +200,8 @@ class AuthManager:
     def revoke(self) -> Flow[None]:
         """Revoke the current token at KIS and forget it."""
         value = yield from self.token()
-        request = self._request(Endpoint.REVOKE, {"appkey": self._app_key,
-                                                  "appsecret": self._app_secret,
+        request = self._request(Endpoint.REVOKE, {"appkey": self.app_key,
+                                                  "appsecret": self.app_secret,
                                                   "token": value})
         answer = yield from self._send(request)
         if answer.status != 200 or answer.body.get("code") not in (200, "200"):
@@ -125,12 +212,14 @@ class AuthManager:
     def _issue(self, decision: Issue) -> Flow[Token | None]:
         """Issue under ``decision``'s lease; None if KIS said to wait (EGW00133)."""
         request = self._request(Endpoint.TOKEN, {"grant_type": "client_credentials",
-                                                 "appkey": self._app_key,
-                                                 "appsecret": self._app_secret})
+                                                 "appkey": self.app_key,
+                                                 "appsecret": self.app_secret})
         try:
             answer = yield from self._send(request)
             token = None if answer.body.get("error_code") == "EGW00133" else self._parse(answer)
-        except BaseException:
+        except BaseException as error:
+            if isinstance(error, ex.AuthenticationError):
+                self._refused = (self._clock(), error)
             yield Blocking(lambda: self.store.abandon(self._key, decision.lease))
             raise
         if token is None:  # refused for now: the store makes the next caller wait the interval
@@ -152,7 +241,7 @@ class AuthManager:
         return Token(value, now + lifetime, now)
 
     def _request(self, path: str, body: dict[str, str]) -> httpx.Request:
-        return httpx.Request("POST", self._base_url + path,
+        return httpx.Request("POST", self.base_url + path,
                              content=json.dumps(body).encode(),
                              headers={"content-type": "application/json; charset=utf-8"},
                              extensions={"timeout": self._timeout.as_dict()})
@@ -171,4 +260,4 @@ class AuthManager:
         cls = ex.AuthenticationError if code in ("EGW00103", "EGW00105", "EGW00121") \
             else ex.APIError
         raise cls(f"KIS refused: {answer.message or 'HTTP ' + str(answer.status)}",
-                  msg_cd=code or None, msg1=answer.message or None, status_code=answer.status)
+                  code=code or None, msg1=answer.message or None, status_code=answer.status)

@@ -7,7 +7,8 @@ issuer instead of issuing too; the lease expires, so a crashed issuer cannot blo
 others. No lock is ever held while a request is in flight or while anyone sleeps.
 
 ``FileTokenStore`` keeps the entries in one JSON file (mode 0600, replaced atomically),
-keyed by environment and a hash of the app key, under a ``filelock`` lock file: every
+keyed by environment and a hash of the server and app key, under a ``filelock`` lock
+file: every
 process on the machine shares it, and a restart on the same day reuses the token.
 """
 
@@ -65,9 +66,12 @@ class Wait:
 Decision = Use | Issue | Wait
 
 
-def entry_key(environment: str, app_key: str) -> str:
-    """The store key: the environment and a hash of the app key (not the key itself)."""
-    return f"{environment}:{hashlib.sha256(app_key.encode()).hexdigest()[:24]}"
+def entry_key(environment: str, app_key: str, server: str = "") -> str:
+    """The store key: the environment and a hash of the server and the app key (not the
+    key itself). The server is part of it: a simulator's tokens are not KIS's, and two
+    simulators do not know each other's."""
+    digest = hashlib.sha256(f"{server.rstrip('/')}\0{app_key}".encode()).hexdigest()[:24]
+    return f"{environment}:{digest}"
 
 
 class TokenStore(Protocol):

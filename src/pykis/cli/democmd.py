@@ -95,12 +95,12 @@ def _cycle(console: Console, engine, kis: KIS, server, symbol: str, name: str, a
 
     [position] = engine.get_current_positions()
     at_broker = kis.get_position(symbol)
-    if at_broker is None or at_broker.quantity != position.quantity:
+    if at_broker is None or at_broker.amount != position.quantity:
         _fail(f"the broker holds {at_broker}, the engine {position.quantity}")
     target = position.entry_price * (1 + take_profit)
     _step(console, 3, "Position verified",
           f"engine: {position.quantity} @ {position.entry_price:,.0f}; KIS balance: "
-          f"{at_broker.quantity} @ {at_broker.average_price:,.0f}")
+          f"{at_broker.amount} @ {at_broker.average_price:,.0f}")
 
     _step(console, 4, "Monitoring", f"real-time trades of {symbol}; take-profit at "
           f"+{take_profit:%} (>= {target:,.0f} KRW), stop-loss at -5%. The simulator's "

@@ -3,15 +3,14 @@ a live board from the real-time stream."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import time
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.live import Live
 
-from pykis.api.charts import TIMEFRAMES
+from pykis.api.quote import TIMEFRAMES
 from pykis.cli.session import BaseUrl, Paper, Sim, client
 from pykis.cli.tables import book_table, ohlcv_table, quotes_table, watch_table
 

@@ -11,7 +11,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from pykis.models import OHLCV, Balance, Order, OrderBook, Ticker
+from pykis.models import OHLCV, Balance, Order, OrderBook, OrderSide, Ticker
 
 if TYPE_CHECKING:  # the engine needs its extra; these tables only read its results
     from pykis.engine.results import EngineStatus, TradeRecord
@@ -69,7 +69,7 @@ def quotes_table(tickers: Sequence[Ticker]) -> Table:
     for t in tickers:
         # Text, not str: rich would read brackets in a name as markup.
         table.add_row(t.symbol, Text(t.name or "—"), trend(t.change, won(t.last)),
-                      signed(t.change), percent(t.percentage), won(t.volume), won(t.high),
+                      signed(t.change), percent(t.change_percent), won(t.volume), won(t.high),
                       won(t.low), f"{won(t.lower_limit)} ~ {won(t.upper_limit)}")
     return table
 
@@ -82,7 +82,7 @@ def watch_table(tickers: Sequence[Ticker], updates: int) -> Table:
     table.add_column("Time", no_wrap=True)
     for t in tickers:
         table.add_row(t.symbol, trend(t.change, won(t.last)), signed(t.change),
-                      percent(t.percentage), won(t.bid), won(t.ask), won(t.volume),
+                      percent(t.change_percent), won(t.bid), won(t.ask), won(t.volume),
                       _time(t.datetime))
     return table
 
@@ -119,12 +119,13 @@ def balance_table(balance: Balance, account: str) -> Table:
     table = _table(f"Account {account}", show_header=False)
     table.add_column("Item")
     _numbers(table, "KRW")
-    table.add_row("Deposit", won(balance.cash))
-    table.add_row("Deposit D+1", won(balance.cash_d1))
-    table.add_row("Deposit D+2", won(balance.cash_d2), end_section=True)
+    table.add_row("Deposit", won(balance.deposit))
+    table.add_row("Deposit D+1", won(balance.deposit_d1))
+    table.add_row("Deposit D+2", won(balance.deposit_d2))
+    table.add_row("Orderable", won(balance.free), end_section=True)
     table.add_row("Stocks at market", won(balance.stock_value))
     table.add_row("Cost of stocks", won(balance.cost))
-    table.add_row("Profit / loss", signed(balance.pnl))
+    table.add_row("Profit / loss", signed(balance.total_pnl))
     table.add_row("Total", won(balance.total))
     table.add_row("Net assets", won(balance.net_assets))
     return table
@@ -136,9 +137,9 @@ def positions_table(balance: Balance) -> Table:
     _names(table)
     _numbers(table, "Qty", "Sellable", "Avg price", "Price", "Value", "P/L", "P/L %")
     for p in balance.positions:
-        table.add_row(p.symbol, Text(p.name), won(p.quantity), won(p.sellable),
-                      f"{p.average_price:,.0f}", won(p.price), won(p.value), signed(p.pnl),
-                      percent(p.pnl_percent))
+        table.add_row(p.symbol, Text(p.name), won(p.amount), won(p.sellable),
+                      f"{p.average_price:,.0f}", won(p.current_price), won(p.value),
+                      signed(p.unrealized_pnl), percent(p.unrealized_pnl_percent))
     return table
 
 
@@ -150,7 +151,7 @@ def orders_table(orders: Iterable[Order], title: str) -> Table:
     table.add_column("Status", no_wrap=True)
     for o in orders:
         table.add_row(_time(o.datetime), o.id, o.symbol,
-                      Text(o.side, style=UP if o.side == "buy" else DOWN), o.type,
+                      Text(o.side, style=UP if o.side is OrderSide.BUY else DOWN), o.type,
                       won(o.price), won(o.amount), won(o.filled), won(o.remaining),
                       won(o.average), o.status)
     return table

@@ -12,12 +12,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from pykis.api.orders import ORDER_TYPES
-from pykis.engine.store import Order as StoredOrder
+from pykis.api.order import ORDER_TYPES
 from pykis.engine.store import FillSource, OrderState, Store
+from pykis.engine.store import Order as StoredOrder
 from pykis.engine.store.states import WORKING_STATES
 from pykis.market import KST
 from pykis.models import Order as BrokerOrder
+from pykis.models import OrderStatus
 
 __all__ = ["apply_report", "is_final", "match_booked"]
 
@@ -38,8 +39,8 @@ def apply_report(store: Store, row: StoredOrder, broker: BrokerOrder,
         changed = True
     row = store.get_order(row.id)
     state = OrderState(row.state)
-    if broker.status == "canceled" and state in WORKING_STATES:
-        row = store.mark_cancelled(row.id, "KIS cancelled the remainder, or it expired")
+    if broker.status is OrderStatus.CANCELED and state in WORKING_STATES:
+        row = store.mark_canceled(row.id, "KIS cancelled the remainder, or it expired")
         changed = True
     return row, changed
 

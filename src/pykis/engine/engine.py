@@ -26,8 +26,9 @@ from pykis.client import KIS
 from pykis.engine.api import KISAPIClient
 from pykis.engine.execution import ExecutionSettings, Executor, describe
 from pykis.engine.instruments import instrument_of
-from pykis.engine.pnl import percent
 from pykis.engine.planning import OrderPlan, Refusal, plan_buy, plan_sell
+from pykis.engine.pnl import percent
+from pykis.engine.portfolio import Portfolio, Sizing
 from pykis.engine.reconcile import reconcile
 from pykis.engine.reports import position_reports, trade_record, trade_result
 from pykis.engine.results import (
@@ -37,12 +38,12 @@ from pykis.engine.results import (
     TradeRecord,
     TradeResult,
 )
-from pykis.engine.risk import AccountState, EntryDecision, RiskLimits, check_entry
+from pykis.engine.risk import RiskLimits
 from pykis.engine.store import Order as StoredOrder
 from pykis.engine.store import OrderIntent, OrderState, Store, TradeStatus
 from pykis.engine.store.states import UNANSWERED_STATES, WORKING_STATES
-from pykis.market import KST, Side, validate_symbol
-from pykis.models import Ticker
+from pykis.market import KST, validate_symbol
+from pykis.models import OrderSide, Ticker
 
 __all__ = ["EngineSettings", "KISTradingEngine"]
 
@@ -70,6 +71,7 @@ class KISTradingEngine:
         self.limits = limits or RiskLimits()
         self.settings = settings or EngineSettings()
         self.executor = Executor(self.api, self.store, self.settings.execution)
+        self.api.attach(self)  # the seed's client.execute_buy_order(...) trades through here
 
     @classmethod
     def from_env(cls, database: str | os.PathLike[str] | None = None,
@@ -110,7 +112,7 @@ class KISTradingEngine:
         """Buy ``quantity`` shares, or as many as ``amount_krw`` pays for with commission;
         at ``price`` (a limit, moved down onto the tick grid) or at the market. Fills are
         waited for up to ``fill_timeout`` seconds (default: the settings')."""
-        return self._trade(Side.BUY, ticker, quantity, lambda: self._buy_intent(
+        return self._trade(OrderSide.BUY, ticker, quantity, lambda: self._buy_intent(
             ticker, quantity, price, amount_krw, reason, strategy), fill_timeout)
 
     def execute_sell_order(self, ticker: str, quantity: int | None = None,
@@ -118,7 +120,7 @@ class KISTradingEngine:
                            fill_timeout: float | None = None) -> TradeResult:
         """Sell ``quantity`` shares of the engine's open trade of ``ticker`` (default: all
         of it), at ``price`` (a limit, moved up onto the grid) or at the market."""
-        return self._trade(Side.SELL, ticker, quantity, lambda: self._sell_intent(
+        return self._trade(OrderSide.SELL, ticker, quantity, lambda: self._sell_intent(
             ticker, quantity, price, reason), fill_timeout)
 
     def cancel_order(self, order_id: int) -> TradeResult:
@@ -131,7 +133,8 @@ class KISTradingEngine:
             try:
                 self.api.cancel_order(row.broker_order_id)
             except ex.OrderOutcomeUnknownError as error:  # KIS's books will tell
-                log.warning("order %s: the cancellation got no answer (%s)", order_id, error)
+                log.warning("order %s: the cancellation got no answer (%s)", order_id,
+                            describe(error))
             row = self.executor.await_fill(row)
             return self._outcome(row)
         except (Refusal, ex.KISError) as error:
@@ -139,9 +142,15 @@ class KISTradingEngine:
             return _failed("", "", 0, describe(error))
 
     def get_current_positions(self) -> list[PositionReport]:
-        """The engine's open trades, valued at live prices."""
-        return position_reports(self.store.open_trades(), self._prices, self._today(),
-                                self.store.costs)
+        """The engine's open trades, valued at live prices (by its portfolio)."""
+        trades = self.store.open_trades()
+        return position_reports(trades, self.portfolio(trades=trades), self._prices,
+                                self._today())
+
+    def portfolio(self, cash: int = 0, *, trades: list | None = None) -> Portfolio:
+        """The engine's portfolio: its open trades (from the ledger) beside ``cash``."""
+        held = self.store.open_trades() if trades is None else trades
+        return Portfolio.of(held, cash, costs=self.store.costs)
 
     # --- more ------------------------------------------------------------------------------
     def reconcile(self, *, wait: bool = True) -> ReconcileReport:
@@ -152,12 +161,14 @@ class KISTradingEngine:
 
     def status(self) -> EngineStatus:
         balance = self.api.get_balance()
-        positions = self.get_current_positions()
+        trades = self.store.open_trades()
+        positions = position_reports(trades, self.portfolio(balance.free, trades=trades),
+                                     self._prices, self._today())
         day = self._today()
         start = dt.datetime(day.year, day.month, day.day, tzinfo=KST)
         value = sum(p.market_value or 0 for p in positions)
         return EngineStatus(
-            cash=balance.cash_d2, positions=tuple(positions), market_value=value,
+            cash=balance.free, positions=tuple(positions), market_value=value,
             equity=balance.total, exposure=percent(value, balance.total) / 100
             if balance.total > 0 else None,
             unrealized_pnl=sum(p.unrealized_pnl or 0 for p in positions),
@@ -179,7 +190,7 @@ class KISTradingEngine:
             return {}
         return {t.symbol: t.last for t in self.api.get_tickers(tickers)}
 
-    def _trade(self, side: Side, ticker: str, quantity: int | None, make,
+    def _trade(self, side: OrderSide, ticker: str, quantity: int | None, make,
                fill_timeout: float | None = None) -> TradeResult:
         context = {"ticker": ticker, "side": side.value, "quantity": quantity}
         try:
@@ -218,7 +229,7 @@ class KISTradingEngine:
                                 "it was not sent again")
         if state is OrderState.FILLED:
             message = f"filled {_shares(row.filled_quantity)}"
-        elif state is OrderState.CANCELLED:
+        elif state is OrderState.CANCELED:
             message = (f"{row.filled_quantity} of {_shares(row.quantity)} filled; "
                        "KIS cancelled the rest")
         else:
@@ -232,19 +243,28 @@ class KISTradingEngine:
     def _buy_intent(self, ticker: str, quantity: int | None, price: float | int | None,
                     amount_krw: int | None, reason: str, strategy: str
                     ) -> tuple[OrderIntent, str]:
-        busy = [o for o in self.store.active_orders(ticker) if o.side == Side.BUY]
+        busy = [o for o in self.store.active_orders(ticker) if o.side == OrderSide.BUY]
         if busy:
             raise Refusal(f"a buy of {ticker} is still open or unresolved (order "
                           f"{busy[0].id}, {busy[0].state}): one at a time")
         quote = self._quote(ticker)
         market, kind = instrument_of(quote)
         book = self.api.get_order_book(ticker) if price is None and amount_krw else None
-        cash = self.api.get_buying_power(ticker).cash if amount_krw is not None else None
+        cash = self.api.get_buying_power(ticker).cash if amount_krw is not None else 0
+        portfolio = self.portfolio(cash)
+        equity, day_start = self._equity()
+        entry = portfolio.entry(ticker, quote.last, self.limits, equity=equity,
+                                day_start_equity=day_start)
+
+        def size(budget: int, unit: int) -> Sizing:
+            return portfolio.size_buy(ticker, unit, budget=budget, limits=self.limits,
+                                      trade_date=self._today(), day_start_equity=day_start,
+                                      equity=equity, kind=kind)
+
         plan = plan_buy(quote, book, kind, quantity=quantity, price=price,
-                        amount_krw=amount_krw, cash=cash, entry=self._entry(ticker, quote.last),
-                        costs=self.store.costs)
+                        amount_krw=amount_krw, entry=entry, size=size)
         held = self.store.open_trades(ticker=ticker)
-        return self._intent(ticker, Side.BUY, plan, market, kind, reason, strategy,
+        return self._intent(ticker, OrderSide.BUY, plan, market, kind, reason, strategy,
                             held[0].id if held else None), plan.note
 
     def _sell_intent(self, ticker: str, quantity: int | None, price: float | int | None,
@@ -254,7 +274,7 @@ class KISTradingEngine:
             raise Refusal(f"the engine holds no {ticker}")
         trade = held[0]
         pending = sum(o.remaining for o in self.store.active_orders(ticker)
-                      if o.side == Side.SELL and o.trade_id == trade.id)
+                      if o.side == OrderSide.SELL and o.trade_id == trade.id)
         sellable = None
         if self.settings.verify_holdings:
             position = self.api.get_balance().get_position(ticker)
@@ -263,26 +283,24 @@ class KISTradingEngine:
         market, kind = instrument_of(quote)
         plan = plan_sell(quote, kind, quantity=quantity, price=price,
                          available=trade.open_quantity - pending, sellable=sellable)
-        return self._intent(ticker, Side.SELL, plan, market, kind, reason, trade.strategy,
+        return self._intent(ticker, OrderSide.SELL, plan, market, kind, reason, trade.strategy,
                             trade.id), plan.note
 
-    def _intent(self, ticker: str, side: Side, plan: OrderPlan, market, kind, reason: str,
+    def _intent(self, ticker: str, side: OrderSide, plan: OrderPlan, market, kind, reason: str,
                 strategy: str, trade_id: int | None) -> OrderIntent:
         return OrderIntent(ticker, side, plan.quantity, order_type=plan.order_type,
                            limit_price=plan.limit_price, trade_id=trade_id, reason=reason,
                            strategy=strategy, market=market, kind=kind)
 
-    def _entry(self, ticker: str, price: int) -> EntryDecision:
+    def _equity(self) -> tuple[int, int]:
+        """The account's equity as KIS values it, and the day's opening equity: what the
+        entry rules weigh a buy against (not asked for when no such rule is set)."""
         limits = self.limits
         if (limits.max_position_fraction is None and limits.max_open_positions is None
                 and limits.daily_loss_limit is None and limits.daily_loss_fraction is None):
-            return EntryDecision(True, None, "no rule limits this buy")
+            return 0, 0
         equity = self.api.get_balance().total
-        opened = self.store.open_trades()
-        held = sum(t.open_quantity for t in opened if t.ticker == ticker) * price
-        account = AccountState(equity, max(self.store.opening_equity(self._today(), equity), 0),
-                               len({t.ticker for t in opened}), held)
-        return check_entry(account, limits)
+        return equity, self.store.opening_equity(self._today(), equity)
 
 
 def _shares(count: int) -> str:

@@ -53,7 +53,8 @@ def describe(error: BaseException) -> str:
     own says just why."""
     if isinstance(error, Refusal):
         return str(error)
-    return f"{type(error).__name__}: {error}"
+    text = error.describe() if isinstance(error, ex.KISError) else str(error)
+    return f"{type(error).__name__}: {text}"
 
 
 def refused(error: BaseException) -> bool:
@@ -83,7 +84,8 @@ class Executor:
             placed = self.api.place_order(row.ticker, row.order_type, row.side, row.quantity,
                                           row.limit_price, row.time_in_force)
         except ex.OrderOutcomeUnknownError as error:
-            log.warning("order %s: no answer from KIS (%s); looking it up", row.id, error)
+            log.warning("order %s: no answer from KIS (%s); looking it up", row.id,
+                        describe(error))
             self.store.mark_unknown(row.id, describe(error))
             return self.resolve_one(row.id, wait=True)
         except Exception as error:

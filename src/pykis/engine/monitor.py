@@ -42,6 +42,7 @@ from typing import Any
 from pykis import exceptions as ex
 from pykis.engine.broker import apply_report
 from pykis.engine.engine import KISTradingEngine
+from pykis.engine.execution import describe
 from pykis.engine.reconcile import sync_working
 from pykis.engine.results import TradeResult
 from pykis.engine.risk import PositionState, check_exit
@@ -49,7 +50,7 @@ from pykis.engine.store import FillSource, OrderState
 from pykis.engine.store.states import UNANSWERED_STATES, WORKING_STATES
 from pykis.engine.strategy import Buy, Hold, Holding, Sell, Signal, Strategy, Tick
 from pykis.market import KST, DaySchedule, Session, TradingCalendar
-from pykis.models import Order, Trade
+from pykis.models import Order, OrderSide, Trade
 
 __all__ = ["Decision", "Monitor", "MonitorReport", "MonitorSettings"]
 
@@ -211,7 +212,7 @@ class Monitor:
             except (ex.KISError, TimeoutError, OSError) as error:
                 self._notices = None
                 log.warning("no execution notices (%s): fills are read back from KIS "
-                            "every %s s", error, self.settings.sync_interval)
+                            "every %s s", describe(error), self.settings.sync_interval)
         if self._trades is None or not self._trades.running:
             try:
                 self._trades = kis.realtime.on(kis.watch_trades_for_symbols(self.symbols),
@@ -219,7 +220,7 @@ class Monitor:
             except (ex.KISError, TimeoutError, OSError) as error:
                 self._trades = None
                 log.warning("no real-time trades (%s): polling quotes every %s s instead",
-                            error, self.settings.poll_interval)
+                            describe(error), self.settings.poll_interval)
 
     def _on_trade(self, trade: Trade) -> None:  # the stream's callback thread
         self._queue.put(("tick", Tick(trade.symbol, trade.price, trade.datetime, trade.amount,
@@ -266,7 +267,7 @@ class Monitor:
         try:
             quotes = self.engine.api.get_tickers(self.symbols)
         except ex.KISError as error:
-            log.warning("could not poll quotes: %s", error)
+            log.warning("could not poll quotes: %s", describe(error))
             return
         now = time.perf_counter()
         for quote in quotes:
@@ -322,7 +323,7 @@ class Monitor:
             try:
                 self.engine.store.mark_high(trade_id, price)
             except ex.KISError as error:  # e.g. the trade is gone: nothing to keep
-                log.debug("high of trade %s not kept: %s", trade_id, error)
+                log.debug("high of trade %s not kept: %s", trade_id, describe(error))
 
     def _act(self, decision: Decision, signal_: Signal) -> None:
         engine = self.engine
@@ -353,11 +354,17 @@ class Monitor:
         """What the engine holds and is selling, from the store (with the highs seen
         since they were last stored)."""
         store = self.engine.store
-        self._held = {t.ticker: _Held(t.id, Holding(
-            t.ticker, t.open_quantity, Decimal(t.entry_price),
-            max(filter(None, (t.high_price, self._highs.get(t.id))), default=None)))
-            for t in store.open_trades()}
-        self._selling = {o.ticker for o in store.active_orders() if o.side == "sell"}
+        trades = {t.id: t for t in store.open_trades()}
+        held = {}
+        for position in self.engine.portfolio(trades=list(trades.values())).positions.values():
+            first = trades[position.trade_ids[0]]  # the trade that keeps its trailing high
+            high = max(filter(None, (first.high_price, self._highs.get(first.id))),
+                       default=None)
+            held[position.ticker] = _Held(first.id, Holding(
+                position.ticker, position.cost.quantity, position.cost.average_price or Decimal(0),
+                high))
+        self._held = held
+        self._selling = {o.ticker for o in store.active_orders() if o.side == OrderSide.SELL}
 
     def _on_order(self, order: Order) -> None:
         store = self.engine.store
@@ -379,7 +386,7 @@ class Monitor:
                 engine.executor.resolve(unresolved)
             synced, _ = sync_working(engine.store, engine.api)
         except ex.KISError as error:
-            log.warning("could not read orders back: %s", error)
+            log.warning("could not read orders back: %s", describe(error))
             return
         if unresolved or synced:
             self._refresh()

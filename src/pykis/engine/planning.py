@@ -9,13 +9,15 @@ market order could fill above the quote and spend more than the amount.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from pykis.engine.pnl import fit_buy, order_price
+from pykis.engine.pnl import order_price
+from pykis.engine.portfolio import Sizing
 from pykis.engine.risk import EntryDecision
 from pykis.exceptions import InvalidInputError
-from pykis.market import InstrumentKind, PriceLimits, Side, TradingCosts
-from pykis.models import OrderBook, Ticker
+from pykis.market import InstrumentKind, PriceLimits
+from pykis.models import OrderBook, OrderSide, Ticker
 
 __all__ = ["OrderPlan", "Refusal", "plan_buy", "plan_sell"]
 
@@ -46,15 +48,16 @@ def _limits(ticker: Ticker) -> PriceLimits | None:
 
 def plan_buy(ticker: Ticker, book: OrderBook | None, kind: InstrumentKind, *,
              quantity: int | None, price: float | int | None, amount_krw: int | None,
-             cash: int | None, entry: EntryDecision, costs: TradingCosts) -> OrderPlan:
+             entry: EntryDecision, size: Callable[[int, int], Sizing]) -> OrderPlan:
     """A buy of ``quantity`` shares or of at most ``amount_krw`` KRW (exactly one), at
-    ``price`` (a limit) or at the market; ``cash`` caps it when known."""
+    ``price`` (a limit) or at the market. ``size(budget, price)`` sizes a buy by amount
+    (the portfolio's :meth:`~.portfolio.Portfolio.size_buy`: cash, risk rules)."""
     if (quantity is None) == (amount_krw is None):
         raise InvalidInputError("amount_krw", amount_krw,
                                 "exactly one of quantity and amount_krw")
     if not entry.allowed:
         raise Refusal(f"risk: {entry.reason}")
-    limit = None if price is None else order_price(Side.BUY, price, _limits(ticker), kind=kind)
+    limit = None if price is None else order_price(OrderSide.BUY, price, _limits(ticker), kind=kind)
     if quantity is not None:
         quantity = _count(quantity, "quantity")
         unit = limit or ticker.upper_limit or ticker.last
@@ -65,17 +68,15 @@ def plan_buy(ticker: Ticker, book: OrderBook | None, kind: InstrumentKind, *,
     amount = _count(amount_krw, "amount_krw")
     if limit is None:
         ask = book.best_ask[0] if book is not None and book.best_ask else None
-        limit = ask or order_price(Side.BUY, ticker.last, _limits(ticker), kind=kind)
-    caps = {"amount_krw": amount}
-    if cash is not None:
-        caps["orderable cash"] = cash
-    if entry.max_value is not None:
-        caps["position size limit"] = entry.max_value
-    shares, bound = fit_buy(caps, limit, kind=kind, costs=costs)
-    if shares == 0:
-        raise Refusal(f"{caps[bound]:,} KRW ({bound}) does not buy one share at {limit:,} KRW"
-                      " with its commission")
-    return OrderPlan("limit", shares, limit, f"{shares} shares at {limit:,} fit the {bound}")
+        limit = ask or order_price(OrderSide.BUY, ticker.last, _limits(ticker), kind=kind)
+    sized = size(amount, limit)
+    if sized.quantity == 0:
+        if not sized.bound:  # a risk rule said no
+            raise Refusal(f"risk: {sized.reason}")
+        raise Refusal(f"{sized.cap:,} KRW ({sized.bound}) does not buy one share at "
+                      f"{limit:,} KRW with its commission")
+    return OrderPlan("limit", sized.quantity, limit,
+                     f"{sized.quantity} shares at {limit:,} fit the {sized.bound}")
 
 
 def plan_sell(ticker: Ticker, kind: InstrumentKind, *, quantity: int | None,
@@ -94,5 +95,5 @@ def plan_sell(ticker: Ticker, kind: InstrumentKind, *, quantity: int | None,
         raise Refusal(f"cannot sell {quantity} shares: {most} can be sold "
                       f"({available} held by the engine and not being sold"
                       + ("" if sellable is None else f", {sellable} sellable at KIS") + ")")
-    limit = None if price is None else order_price(Side.SELL, price, _limits(ticker), kind=kind)
+    limit = None if price is None else order_price(OrderSide.SELL, price, _limits(ticker), kind=kind)
     return OrderPlan("limit" if limit else "market", quantity, limit)

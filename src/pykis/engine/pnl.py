@@ -22,10 +22,10 @@ from pykis.market import (
     Market,
     PriceLimits,
     Rounding,
-    Side,
     TradingCosts,
     round_to_tick,
 )
+from pykis.models import OrderSide
 
 __all__ = [
     "DEFAULT_COSTS",
@@ -53,10 +53,10 @@ def _whole(value: object, argument: str, *, positive: bool = True) -> int:
     return value
 
 
-def _side(side: object) -> Side:
-    if side not in (Side.BUY, Side.SELL):
+def _side(side: object) -> OrderSide:
+    if side not in (OrderSide.BUY, OrderSide.SELL):
         raise InvalidInputError("side", side, "'buy' or 'sell'")
-    return Side(side)  # type: ignore[arg-type]
+    return OrderSide(side)  # type: ignore[arg-type]
 
 
 def average(value: int, quantity: int) -> Decimal:
@@ -75,7 +75,7 @@ def percent(part: int, whole: int) -> Decimal | None:
 class Execution:
     """One fill as the money sees it: shares, traded value and what the broker charged."""
 
-    side: Side
+    side: OrderSide
     quantity: int
     value: int  # quantity x price, KRW
     commission: int = 0
@@ -87,7 +87,7 @@ class Execution:
         _whole(self.value, "value")
         _whole(self.commission, "commission", positive=False)
         _whole(self.tax, "tax", positive=False)
-        if self.side is Side.BUY and self.tax:
+        if self.side is OrderSide.BUY and self.tax:
             raise InvalidInputError("tax", self.tax, "0 on a buy (tax is charged on sales)")
 
     @property
@@ -96,7 +96,7 @@ class Execution:
 
 
 def execution(
-    side: Side | str,
+    side: OrderSide | str,
     quantity: int,
     price: int,
     trade_date: dt.date,
@@ -158,7 +158,7 @@ class PositionCost:
         return Decimal(self.cost) / self.quantity if self.quantity else None
 
     def bought(self, fill: Execution) -> PositionCost:
-        if fill.side is not Side.BUY:
+        if fill.side is not OrderSide.BUY:
             raise InvalidInputError("fill", fill, "a buy")
         return PositionCost(
             self.quantity + fill.quantity, self.cost + fill.value, self.fees + fill.commission
@@ -166,7 +166,7 @@ class PositionCost:
 
     def sold(self, fill: Execution) -> tuple[PositionCost, Realized]:
         """The position left after ``fill`` and what the sale realized."""
-        if fill.side is not Side.SELL:
+        if fill.side is not OrderSide.SELL:
             raise InvalidInputError("fill", fill, "a sale")
         if fill.quantity > self.quantity:
             raise InvalidInputError(
@@ -212,7 +212,7 @@ def unrealized(
     """``position`` valued at ``price``; the exit costs are those of a sale on
     ``trade_date`` (tax rate of its settlement date)."""
     value = position.quantity * _whole(price, "price")
-    exit_costs = costs.of(Side.SELL, value, trade_date, market, kind).total
+    exit_costs = costs.of(OrderSide.SELL, value, trade_date, market, kind).total
     return Unrealized(position.quantity, value, position.cost, position.fees, exit_costs)
 
 
@@ -250,7 +250,7 @@ def fit_buy(caps: dict[str, int], price: int, *, kind: InstrumentKind = Instrume
 
 
 def order_price(
-    side: Side | str,
+    side: OrderSide | str,
     price: Decimal | float,
     limits: PriceLimits | None = None,
     *,
@@ -262,7 +262,7 @@ def order_price(
     against today's ``limits``."""
     if isinstance(price, bool) or not isinstance(price, (int, Decimal, float)):
         raise InvalidInputError(argument, price, "a positive price in KRW")
-    rounding = Rounding.DOWN if _side(side) is Side.BUY else Rounding.UP
+    rounding = Rounding.DOWN if _side(side) is OrderSide.BUY else Rounding.UP
     try:
         on_grid = round_to_tick(price, rounding, kind)
     except InvalidInputError as error:

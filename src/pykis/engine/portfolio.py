@@ -1,9 +1,16 @@
-"""The portfolio in memory: cash and positions, fed with fills by the runtime, valued at
-live prices, and the size of a new buy from a budget and the risk rules.
+"""The seed's "Portfolio Manager": cash and positions, valued at live prices, and the
+size of a new buy under the risk rules.
 
-Equity is cash plus the market value of the positions at the given prices; unrealized
-P&L is net of the commission and tax a sale would cost now (see :mod:`.pnl`).
-Exposure is the market value held, and its share of equity.
+The engine builds one from its ledger (``Portfolio.of``: the open trades, and KIS's
+orderable cash) whenever it values positions (``get_current_positions``, ``status``,
+``pykis engine status``), checks a buy against the risk rules, or sizes one; the
+monitor reads its holdings from the same. A runtime without a ledger (a backtest, say)
+can keep one in memory and feed it fills (``apply``).
+
+Equity is cash plus the market value of the positions at the given prices (or KIS's
+own total, where the account holds more than the engine knows); unrealized P&L is net of
+the commission and tax a sale would cost now (see :mod:`.pnl`). Exposure is the market
+value held, and its share of equity.
 """
 
 from __future__ import annotations
@@ -23,9 +30,10 @@ from pykis.engine.pnl import (
     fit_buy,
     unrealized,
 )
-from pykis.engine.risk import AccountState, RiskLimits, check_entry
+from pykis.engine.risk import AccountState, EntryDecision, RiskLimits, check_entry
 from pykis.exceptions import InvalidInputError
-from pykis.market import InstrumentKind, Market, Side, TradingCosts, validate_symbol
+from pykis.market import InstrumentKind, Market, TradingCosts, validate_symbol
+from pykis.models import OrderSide
 
 __all__ = ["HeldTrade", "Portfolio", "Position", "PositionValue", "Sizing", "Valuation"]
 
@@ -33,6 +41,7 @@ __all__ = ["HeldTrade", "Portfolio", "Position", "PositionValue", "Sizing", "Val
 class HeldTrade(Protocol):
     """What :meth:`Position.of` reads: an open trade of the store has these."""
 
+    id: int
     ticker: str
     open_quantity: int
     open_cost: int
@@ -47,6 +56,7 @@ class Position:
     cost: PositionCost
     market: Market = Market.KOSPI
     kind: InstrumentKind = InstrumentKind.STOCK
+    trade_ids: tuple[int, ...] = ()  # the ledger's open trades that hold it
 
     def __post_init__(self) -> None:
         validate_symbol(self.ticker, "ticker")
@@ -59,7 +69,9 @@ class Position:
     def of(cls, trade: HeldTrade) -> Position:
         """The position an open trade holds."""
         cost = PositionCost(trade.open_quantity, trade.open_cost, trade.open_fees)
-        return cls(trade.ticker, cost, Market(trade.market), InstrumentKind(trade.kind))
+        trade_id = getattr(trade, "id", None)
+        return cls(trade.ticker, cost, Market(trade.market), InstrumentKind(trade.kind),
+                   (trade_id,) if trade_id is not None else ())
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +123,8 @@ class Sizing:
     value: int  # quantity x price
     commission: int
     reason: str
+    bound: str = ""  # what bounds it: "budget", "cash" or "position size"
+    cap: int = 0  # that bound, in KRW
 
 
 class Portfolio:
@@ -127,23 +141,48 @@ class Portfolio:
         for position in positions:
             self._hold(_merged(self._positions.get(position.ticker), position))
 
+    @classmethod
+    def of(cls, trades: Iterable[HeldTrade], cash: int = 0, *,
+           costs: TradingCosts = DEFAULT_COSTS) -> Portfolio:
+        """The portfolio the ledger's open ``trades`` hold, beside ``cash``."""
+        return cls(cash, (Position.of(t) for t in trades if t.open_quantity > 0), costs=costs)
+
     @property
     def positions(self) -> Mapping[str, Position]:
         return dict(self._positions)
+
+    def value(self, ticker: str, price: int, trade_date: dt.date) -> PositionValue:
+        """The position in ``ticker`` at ``price``, exit costs as of a sale on ``trade_date``."""
+        held = self._positions.get(ticker)
+        if held is None:
+            raise InvalidInputError("ticker", ticker, "a ticker the portfolio holds")
+        return PositionValue(ticker, price, unrealized(held.cost, price, trade_date,
+                                                       market=held.market, kind=held.kind,
+                                                       costs=self.costs))
+
+    def entry(self, ticker: str, price: int, limits: RiskLimits, *, equity: int,
+              day_start_equity: int) -> EntryDecision:
+        """Whether the risk rules allow buying ``ticker`` now (at ``price``), and how much
+        more of it they allow. ``equity``: the account's, as KIS values it."""
+        held = self._positions.get(ticker)
+        value = held.cost.quantity * price if held else 0
+        return check_entry(AccountState(equity, max(day_start_equity, 0),
+                                        len(self._positions), value), limits)
 
     def apply(self, ticker: str, fill: Execution, *, market: Market = Market.KOSPI,
               kind: InstrumentKind = InstrumentKind.STOCK) -> Realized | None:
         """Book a fill: cash moves by its value and costs; a sale returns what it realized."""
         held = self._positions.get(ticker)
-        if fill.side is Side.BUY:
+        if fill.side is OrderSide.BUY:
             cost = held.cost if held else PositionCost()
-            self._hold(Position(ticker, cost.bought(fill), market, kind))
+            self._hold(Position(ticker, cost.bought(fill), market, kind,
+                                held.trade_ids if held else ()))
             self.cash -= fill.value + fill.commission
             return None
         if held is None:
             raise InvalidInputError("ticker", ticker, "a ticker the portfolio holds")
         left, realized = held.cost.sold(fill)
-        self._hold(Position(ticker, left, held.market, held.kind))
+        self._hold(Position(ticker, left, held.market, held.kind, held.trade_ids))
         self.cash += fill.value - fill.commission - fill.tax
         self.realized_pnl += realized.pnl
         return realized
@@ -162,19 +201,22 @@ class Portfolio:
         return Valuation(self.cash, values)
 
     def size_buy(self, ticker: str, price: int, *, budget: int, limits: RiskLimits,
-                 prices: Mapping[str, int], trade_date: dt.date, day_start_equity: int,
+                 trade_date: dt.date, day_start_equity: int,
+                 prices: Mapping[str, int] | None = None, equity: int | None = None,
                  reserved_cash: int = 0,
                  kind: InstrumentKind = InstrumentKind.STOCK) -> Sizing:
         """How many shares of ``ticker`` to buy at ``price``: as many as fit in the
         smallest of ``budget``, the cash not ``reserved_cash`` (buy orders working) and
-        what the position-size rule leaves, commission included; none if a rule refuses."""
+        what the position-size rule leaves, commission included; none if a rule refuses.
+        Equity for the rules: ``equity`` (KIS's total) when given, else the valuation at
+        ``prices`` (one for every ticker held)."""
         for name, value in (("budget", budget), ("reserved_cash", reserved_cash)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise InvalidInputError(name, value, "a whole number of KRW >= 0")
-        valuation = self.valuation({ticker: price, **prices}, trade_date)
-        account = AccountState(valuation.equity, day_start_equity, len(self._positions),
-                               valuation.value_of(ticker))
-        decision = check_entry(account, limits)
+        if equity is None:
+            equity = self.valuation({ticker: price, **(prices or {})}, trade_date).equity
+        decision = self.entry(ticker, price, limits, equity=equity,
+                              day_start_equity=day_start_equity)
         if not decision.allowed:
             return Sizing(0, 0, 0, decision.reason)
         caps = {"budget": budget, "cash": max(self.cash - reserved_cash, 0)}
@@ -184,7 +226,8 @@ class Portfolio:
         value = quantity * price
         commission = self.costs.commission.amount(value, kind)
         return Sizing(quantity, value, commission,
-                      f"{quantity} shares: the {bound} of {caps[bound]:,} KRW bounds the buy")
+                      f"{quantity} shares: the {bound} of {caps[bound]:,} KRW bounds the buy",
+                      bound, caps[bound])
 
     def _hold(self, position: Position) -> None:
         if position.cost.quantity:
@@ -199,4 +242,4 @@ def _merged(held: Position | None, more: Position) -> Position:
         return more
     cost = PositionCost(held.cost.quantity + more.cost.quantity, held.cost.cost + more.cost.cost,
                         held.cost.fees + more.cost.fees)
-    return Position(held.ticker, cost, held.market, held.kind)
+    return Position(held.ticker, cost, held.market, held.kind, held.trade_ids + more.trade_ids)

@@ -114,7 +114,7 @@ def _compare_holdings(store: Store, api: KISAPIClient) -> list[str]:
     balance = api.get_balance()
     # The first look of a trading day sets the base of its daily loss limit.
     store.opening_equity(store.now().astimezone(KST).date(), balance.total)
-    theirs = {p.symbol: p.quantity for p in balance.positions}
+    theirs = {p.symbol: p.amount for p in balance.positions}
     notes = []
     for ticker, quantity in sorted(ours.items()):
         held = theirs.get(ticker, 0)

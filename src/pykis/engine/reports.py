@@ -6,12 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from pykis.engine.pnl import average, percent, unrealized
+from pykis.engine.pnl import Unrealized, average, percent
+from pykis.engine.portfolio import Portfolio
 from pykis.engine.results import PositionReport, TradeRecord, TradeResult
 from pykis.engine.store import Order, Store, Trade
-from pykis.engine.store.trades import position_cost
 from pykis.exceptions import KISError
-from pykis.market import InstrumentKind, Market, Side, TradingCosts
+from pykis.models import OrderSide
 
 __all__ = ["position_reports", "trade_record", "trade_result"]
 
@@ -24,7 +24,7 @@ def trade_result(store: Store, row: Order, success: bool, message: str) -> Trade
     value = sum(f.value for f in fills)
     fees, tax = sum(f.commission for f in fills), sum(f.tax for f in fills)
     pnl = pnl_percent = None
-    if row.side == Side.SELL and fills:
+    if row.side == OrderSide.SELL and fills:
         pnl = sum(f.realized_pnl or 0 for f in fills)
         # proceeds - basis - sell fees - tax = pnl, so the basis is what is left
         pnl_percent = percent(pnl, value - fees - tax - pnl)
@@ -36,24 +36,28 @@ def trade_result(store: Store, row: Order, success: bool, message: str) -> Trade
         trade_id=row.trade_id)  # rows come back re-read after their fills are recorded
 
 
-def position_reports(trades: list[Trade], prices: Callable[[list[str]], dict[str, int]],
-                     day: dt.date, costs: TradingCosts) -> list[PositionReport]:
-    """Open trades valued at ``prices`` (a price that cannot be read leaves the value
-    empty rather than failing the whole report)."""
+def position_reports(trades: list[Trade], portfolio: Portfolio,
+                     prices: Callable[[list[str]], dict[str, int]], day: dt.date
+                     ) -> list[PositionReport]:
+    """Open trades valued by ``portfolio`` at ``prices`` (a price that cannot be read
+    leaves the value empty rather than failing the whole report). A ticker held by two
+    trades (two strategies) is valued once, as KIS holds it, and shown on the first."""
     try:
         live = prices(sorted({t.ticker for t in trades}))
     except KISError:  # the positions are still worth showing without prices
         live = {}
-    return [_position(t, live.get(t.ticker), day, costs) for t in trades]
+    reports, shown = [], set()
+    for trade in trades:
+        price = live.get(trade.ticker)
+        valued = None
+        if price is not None and trade.ticker not in shown:
+            valued = portfolio.value(trade.ticker, price, day).unrealized
+            shown.add(trade.ticker)
+        reports.append(_position(trade, price, valued))
+    return reports
 
 
-def _position(trade: Trade, price: int | None, day: dt.date, costs: TradingCosts
-              ) -> PositionReport:
-    held = position_cost(trade)
-    valued = None
-    if price is not None:
-        valued = unrealized(held, price, day, market=Market(trade.market),
-                            kind=InstrumentKind(trade.kind), costs=costs)
+def _position(trade: Trade, price: int | None, valued: Unrealized | None) -> PositionReport:
     return PositionReport(
         trade_id=trade.id, ticker=trade.ticker, quantity=trade.open_quantity,
         entry_price=trade.entry_price, cost=trade.open_cost + trade.open_fees, price=price,

@@ -8,7 +8,6 @@ from pykis.market.calendar import KST, DaySchedule, Session, TradingCalendar
 from pykis.market.costs import (
     TAX_TABLE,
     Commission,
-    Side,
     TaxBasis,
     TaxRate,
     TradeCosts,
@@ -29,7 +28,6 @@ __all__ = [
     "PriceLimits",
     "Rounding",
     "Session",
-    "Side",
     "TAX_TABLE",
     "TaxBasis",
     "TaxRate",

@@ -25,11 +25,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import holidays
 
 from pykis.exceptions import InvalidInputError
+from pykis.models.base import KST
 
 __all__ = [
     "DaySchedule",
@@ -38,7 +38,6 @@ __all__ = [
     "TradingCalendar",
 ]
 
-KST = ZoneInfo("Asia/Seoul")
 
 # College entrance exam days (수능): opening and closing both one hour late. [S]
 EXAM_DAYS: frozenset[dt.date] = frozenset(

@@ -20,10 +20,10 @@ from enum import StrEnum
 from pykis.exceptions import InvalidInputError
 from pykis.market.calendar import TradingCalendar
 from pykis.market.instruments import InstrumentKind, Market
+from pykis.models.order import OrderSide
 
 __all__ = [
     "Commission",
-    "Side",
     "TaxRate",
     "TaxBasis",
     "TradeCosts",
@@ -31,11 +31,6 @@ __all__ = [
     "TransactionTax",
     "TAX_TABLE",
 ]
-
-
-class Side(StrEnum):
-    BUY = "buy"
-    SELL = "sell"
 
 
 class TaxBasis(StrEnum):
@@ -162,16 +157,16 @@ class TradingCosts:
 
     def of(
         self,
-        side: Side | str,
+        side: OrderSide | str,
         value: int,
         trade_date: dt.date,
         market: Market = Market.KOSPI,
         kind: InstrumentKind = InstrumentKind.STOCK,
     ) -> TradeCosts:
-        if side not in (Side.BUY, Side.SELL):
+        if side not in (OrderSide.BUY, OrderSide.SELL):
             raise InvalidInputError("side", side, "'buy' or 'sell'")
         commission = self.commission.amount(value, kind)
-        if Side(side) is Side.BUY:
+        if OrderSide(side) is OrderSide.BUY:
             return TradeCosts(commission, 0, 0)
         transaction, rural = self.tax.amounts(value, trade_date, market, kind)
         return TradeCosts(commission, transaction, rural)

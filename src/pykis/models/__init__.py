@@ -1,18 +1,31 @@
-"""PyKIS results: pydantic models with English names; KIS's answer is kept in ``info``."""
+"""PyKIS results: pydantic models with English names; KIS's answer is kept in ``info``.
 
-from pykis.models.account import Balance, Position
+One module per model, as the seed lays them out: ``ticker``, ``orderbook``, ``ohlcv``,
+``order`` (with ``OrderSide``, ``OrderType``, ``OrderStatus``), ``balance`` (``Balance``,
+``Position``, ``BuyingPower``), ``trade``, ``listing``; ``base`` holds what they share.
+"""
+
+from pykis.models.balance import Balance, BuyingPower, Position
 from pykis.models.base import Model, ModelList
-from pykis.models.market import OHLCV, OrderBook, Ticker, Trade
-from pykis.models.trading import BuyingPower, Order
+from pykis.models.listing import Listing
+from pykis.models.ohlcv import OHLCV
+from pykis.models.order import Order, OrderSide, OrderStatus, OrderType
+from pykis.models.orderbook import OrderBook
+from pykis.models.ticker import Ticker
+from pykis.models.trade import Trade
 
 __all__ = [
     "Balance",
     "BuyingPower",
+    "Listing",
     "Model",
     "ModelList",
     "OHLCV",
     "Order",
     "OrderBook",
+    "OrderSide",
+    "OrderStatus",
+    "OrderType",
     "Position",
     "Ticker",
     "Trade",

@@ -5,20 +5,30 @@ into pandas DataFrames when pandas is installed."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Generic, TypeVar
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from pykis.market import KST
+__all__ = ["Count", "KST", "Model", "ModelList", "Price", "Ratio", "Won", "kst", "millis"]
 
-__all__ = ["Model", "ModelList", "Won", "Count", "Ratio", "Price4", "kst", "millis"]
+# Korea Standard Time: every time KIS sends is KST. Defined here, the lowest layer, and
+# re-exported as ``pykis.market.KST``: models must not import the market rules, which
+# import the models' enums.
+KST = ZoneInfo("Asia/Seoul")
 
 
 def _integer(value: Any) -> int:
-    """KIS numbers are strings ("70000", "-756922", "", sometimes "0.00")."""
+    """KIS numbers are strings ("70000", "-756922", "", sometimes "0.00"); code written
+    to the seed passes floats (70000.0), which are taken when they are whole."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
+    if isinstance(value, (float, Decimal)):
+        if _finite(value) and value == int(value):
+            return int(value)
+        raise ValueError(f"not a whole number: {value!r}")
     if isinstance(value, str):
         text = value.strip().replace(",", "")
         if text in ("", "-"):
@@ -28,6 +38,10 @@ def _integer(value: Any) -> int:
         except InvalidOperation:
             pass
     raise ValueError(f"not a whole number: {value!r}")
+
+
+def _finite(value: float | Decimal) -> bool:
+    return value.is_finite() if isinstance(value, Decimal) else math.isfinite(value)
 
 
 def _decimal(value: Any) -> Decimal:
@@ -43,16 +57,18 @@ def _decimal(value: Any) -> Decimal:
 
 
 def _ratio(value: Any) -> float:
-    number = float(_decimal(value))
+    number = float(value) if isinstance(value, float) else float(_decimal(value))
     if number != number or number in (float("inf"), float("-inf")):
         raise ValueError(f"not a finite number: {value!r}")
     return number
 
 
+# KRW prices and amounts are whole numbers, so they are ``int``: exact, and usable
+# wherever the seed's ``float`` is (an int is a float to Python's arithmetic and typing).
 Won = Annotated[int, BeforeValidator(_integer)]  # amounts and prices in whole KRW
 Count = Annotated[int, BeforeValidator(_integer)]  # shares
 Ratio = Annotated[float, BeforeValidator(_ratio)]  # percentages such as "-0.23"
-Price4 = Annotated[Decimal, BeforeValidator(_decimal)]  # "60990.0000"
+Price = Annotated[float, BeforeValidator(_ratio)]  # a price with decimals: "60990.5000"
 
 
 def kst(day: str, time: str = "000000") -> dt.datetime:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
-from pykis.market import Side
+from pykis.models import OrderSide
 from pykis.sim.env import Env, EnvProfile
 
 __all__ = ["Account", "CashMovement", "Fill", "Order", "OrderKind", "Position"]
@@ -34,7 +34,7 @@ class Fill:
     number: int  # fill sequence number, unique in the simulator
     odno: int
     code: str
-    side: Side
+    side: OrderSide
     qty: int
     price: int
     ts: float
@@ -59,7 +59,7 @@ class Order:
     number: int
     account: Account
     code: str
-    side: Side
+    side: OrderSide
     dvsn: str  # ORD_DVSN as sent
     qty: int
     price: int  # limit price; 0 for price-less types
@@ -71,7 +71,7 @@ class Order:
     original: int | None = None  # ORGN_ODNO for amendments and cancellations
     filled: int = 0
     filled_value: int = 0
-    cancelled: int = 0  # cancelled by the user or by IOC/FOK
+    canceled: int = 0  # cancelled by the user or by IOC/FOK
     amended: int = 0  # moved to an amendment order
     expired: bool = False  # the session ended with a remainder
     # Index of the last market trade of the day this order has been matched against.
@@ -84,7 +84,7 @@ class Order:
     def remaining(self) -> int:
         if self.kind == OrderKind.CANCEL:
             return 0
-        return self.qty - self.filled - self.cancelled - self.amended
+        return self.qty - self.filled - self.canceled - self.amended
 
     @property
     def is_open(self) -> bool:

@@ -88,6 +88,10 @@ CODES: dict[str, KisCode] = {
         KisCode("APBK0406", "주문가격이 상한가를 초과합니다"),  # [S]
         KisCode("APBK0407", "주문가격이 하한가 미만입니다"),  # [U] code and text
         KisCode("APBK0656", "해당종목정보가 없습니다"),  # [S]
+        # The product look-ups (search-info, search-stock-info) on a product KIS does not
+        # have: python-kis reads rt_cd "7" there as "no data"; KIOK0560 is KIS's usual
+        # no-data text. [S] rt_cd; [U] code and text on these two APIs.
+        KisCode("KIOK0560", "조회할 내용이 없습니다", rt_cd="7"),
         KisCode("APBK0400", "주문가능수량을 초과했습니다."),  # [S]
         KisCode("APBK0344", "정정/취소할 수량이 없습니다."),  # [U] code; text [S]
         KisCode("APBK0918", "장운영시간이 아닙니다.(주문불가)"),  # [S]

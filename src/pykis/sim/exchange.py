@@ -14,7 +14,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pykis.market import PriceLimits, Session, Side, TradingCosts, is_on_grid
+from pykis.market import PriceLimits, Session, TradingCosts, is_on_grid
+from pykis.models import OrderSide
 from pykis.sim.accounts import Account, CashMovement, Fill, Order, OrderKind
 from pykis.sim.env import Reason
 from pykis.sim.errors import SimError
@@ -52,7 +53,7 @@ AUCTION_TYPES = frozenset({"00", "01"})
 @dataclass(frozen=True, slots=True)
 class OrderRequest:
     code: str
-    side: Side
+    side: OrderSide
     dvsn: str
     qty: int
     price: int
@@ -65,7 +66,7 @@ Listener = Callable[[str, Order, Fill | None], None]
 
 class Exchange:
     """``listeners`` hear what KIS notifies in real time: "accepted" (a new order or an
-    amendment), "cancelled" (a cancellation's record), "expired" (an IOC/FOK remainder
+    amendment), "canceled" (a cancellation's record), "expired" (an IOC/FOK remainder
     cancelled by the exchange) and "filled" (with the fill)."""
 
     def __init__(self, market: MarketState, costs: TradingCosts) -> None:
@@ -79,7 +80,7 @@ class Exchange:
         quote = self._tradable(account, request.code, request.dvsn, now)
         kind = ORDER_TYPES[request.dvsn]
         price = self._checked_price(account, kind, request.price, quote)
-        if request.side is Side.BUY:
+        if request.side is OrderSide.BUY:
             self._check_cash(account, request.qty, price or quote.limits.upper, quote)
         elif account.sellable(request.code) < request.qty:
             raise self._refusal(account, Reason.NOTHING_TO_SELL)
@@ -100,7 +101,7 @@ class Exchange:
         kind = ORDER_TYPES[dvsn]
         new_price = self._checked_price(account, kind, price, quote)
         moved = source.remaining if qty is None else qty
-        if source.side is Side.BUY:
+        if source.side is OrderSide.BUY:
             freed = self._reservation(source, quote.limits, moved)
             self._check_cash(account, moved, new_price or quote.limits.upper, quote, freed)
         source.amended += moved
@@ -116,16 +117,16 @@ class Exchange:
     ) -> Order:
         """Cancel ``qty`` (None: all) of an order's open remainder."""
         source = self._amendable(account, original, qty, now)
-        cancelled = source.remaining if qty is None else qty
-        source.cancelled += cancelled
+        canceled = source.remaining if qty is None else qty
+        source.canceled += canceled
         record = Order(
             number=self._take_number(), account=account, code=source.code, side=source.side,
-            dvsn=source.dvsn, qty=cancelled, price=source.price, ts=now.timestamp(),
+            dvsn=source.dvsn, qty=canceled, price=source.price, ts=now.timestamp(),
             day=source.day, tr_id=tr_id, exchange=source.exchange, kind=OrderKind.CANCEL,
             original=source.number,
         )
         account.orders[record.number] = record
-        self._emit("cancelled", record, None)
+        self._emit("canceled", record, None)
         return record
 
     def sync(self, accounts: list[Account], now: dt.datetime) -> None:
@@ -156,7 +157,7 @@ class Exchange:
         """Cash after every booked trade, less what open buy orders hold back."""
         reserved = 0
         for order in account.open_orders():
-            if order.side is Side.BUY:
+            if order.side is OrderSide.BUY:
                 limits = self.market.limits(order.code, order.day)
                 reserved += self._reservation(order, limits, order.remaining)
         return account.cash() - reserved
@@ -225,14 +226,14 @@ class Exchange:
         if quote.session is Session.REGULAR and quote.index >= 0:
             self._arrive(order, kind, quote)
         if order.is_open and (kind.ioc or kind.fok):
-            order.cancelled += order.remaining
+            order.canceled += order.remaining
             self._emit("expired", order, None)
         return order
 
     def _arrive(self, order: Order, kind: OrderType, quote: Quote) -> None:
         """Trade what the displayed book allows, right now."""
         book = self.market.book(quote)
-        buying = order.side is Side.BUY
+        buying = order.side is OrderSide.BUY
         opposite, same = (book.asks, book.bids) if buying else (book.bids, book.asks)
         if kind.best:
             best = (opposite if kind.best == "opposite" else same)[0][0]
@@ -269,7 +270,7 @@ class Exchange:
         order.filled += qty
         order.filled_value += value
         position = account.position(order.code)
-        if order.side is Side.BUY:
+        if order.side is OrderSide.BUY:
             position.buy(qty, price)
             amount = -(value + costs.total)
         else:

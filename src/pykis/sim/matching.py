@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pykis.market import Side
+from pykis.models import OrderSide
 from pykis.sim.accounts import Order
 from pykis.sim.intraday import Trade
 
@@ -23,7 +23,7 @@ def crosses(order: Order, price: int) -> bool:
     """True if a trade at ``price`` reaches ``order``."""
     if not order.price:
         return True
-    return price <= order.price if order.side is Side.BUY else price >= order.price
+    return price <= order.price if order.side is OrderSide.BUY else price >= order.price
 
 
 def sweep(order: Order, levels: Iterable[tuple[int, int]], all_or_none: bool
@@ -44,14 +44,14 @@ def _priority(order: Order) -> tuple:
     # Price-less orders first, then the best price, then the earliest order.
     if not order.price:
         return (0, 0, order.number)
-    price = -order.price if order.side is Side.BUY else order.price
+    price = -order.price if order.side is OrderSide.BUY else order.price
     return (1, price, order.number)
 
 
 def allocate(orders: list[Order], trade: Trade) -> list[tuple[Order, int, int]]:
     """(order, quantity, price) for the resting ``orders`` one market trade fills."""
     fills = []
-    for side in (Side.BUY, Side.SELL):
+    for side in (OrderSide.BUY, OrderSide.SELL):
         volume = trade.volume
         crossing = [o for o in orders if o.side is side and o.is_open and crosses(o, trade.price)]
         for order in sorted(crossing, key=_priority):

@@ -5,11 +5,13 @@ adapters around ``Simulator.handle``.
 A request passes the gate in KIS's order: app key and secret, the per-second limit, the
 access token, the TR ID (paper refuses real-only TRs with EGW02006; unknown TRs get
 OPSQ0002), the body; then injected faults, matching up to now, and the handler.
+
+The stock master files (``/common/master/*.mst.zip``) come from KIS's download host, not
+its API: no gate, no limit, no faults, just the file (``pykis.sim.wire.master``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import hmac
 import json
@@ -30,7 +32,7 @@ from pykis.sim.market import AlwaysOpenCalendar, MarketState
 from pykis.sim.ratelimit import RateLimiter
 from pykis.sim.realtime import RealtimeHub
 from pykis.sim.universe import build_universe
-from pykis.sim.wire import control, oauth
+from pykis.sim.wire import control, master, oauth
 from pykis.sim.wire.protocol import Call, SimRequest, SimResponse, json_response, render
 from pykis.sim.wire.routes import REAL_ONLY_TR_IDS, ROUTES_BY_PATH, Route
 
@@ -166,6 +168,10 @@ class Simulator:
             if request.method != "POST":
                 raise SimError("SIM00404")
             return OAUTH[path](self, request)
+        if path in master.FILES:
+            if request.method != "GET":
+                raise SimError("SIM00404")
+            return SimResponse(200, master.build(self, path), {"content-type": "application/zip"})
         route = ROUTES_BY_PATH.get(path)
         if route is None or route.method != request.method:
             raise SimError("SIM00404")

@@ -15,15 +15,12 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pykis.api.orders import ORDER_TYPES
-from pykis.models import Order, Trade
+from pykis.models import Order, OrderStatus, Trade
 from pykis.models.base import millis
+from pykis.models.order import order_kind
 from pykis.websocket.protocol import NoticeEvent
 
 __all__ = ["NoticeBook", "Update"]
-
-_TYPE_NAMES = {code: kind for (kind, _), code in ORDER_TYPES.items()}
-
 
 @dataclass(frozen=True, slots=True)
 class Update:
@@ -114,7 +111,7 @@ class NoticeBook:
         kind = event.kind
         if kind == "filled":
             return self._fill(event)
-        if kind in ("cancelled", "amended") and event.original_id:
+        if kind in ("canceled", "amended") and event.original_id:
             return self._moved(event, kind)
         order = self.orders.get(event.order_id)
         if kind == "accepted" and order is None:
@@ -122,9 +119,9 @@ class NoticeBook:
         elif order is None:
             return []
         elif kind == "rejected":
-            order = order.model_copy(update={"status": "rejected", "remaining": 0})
+            order = order.model_copy(update={"status": OrderStatus.REJECTED, "remaining": 0})
         elif kind == "expired":
-            order = order.model_copy(update={"status": "canceled", "remaining": 0})
+            order = order.model_copy(update={"status": OrderStatus.CANCELED, "remaining": 0})
         else:
             return []  # a repeated acceptance
         self.orders[order.id] = order
@@ -145,9 +142,9 @@ class NoticeBook:
         """An amendment or a cancellation took shares off its original order."""
         updates = []
         original = self.orders.get(event.original_id or "")
-        if original is not None and original.status == "open":
+        if original is not None and original.status is OrderStatus.OPEN:
             left = max(0, original.remaining - event.quantity)
-            status = "open" if left else "canceled"
+            status = OrderStatus.OPEN if left else OrderStatus.CANCELED
             original = original.model_copy(update={"remaining": left, "status": status})
             self.orders[original.id] = original
             updates.append(Update(original))
@@ -165,8 +162,8 @@ class NoticeBook:
         done.fills += 1
         filled = max(order.filled, done.shares)
         cost = max(order.cost, done.value)
-        remaining = max(0, order.amount - filled) if order.status == "open" else 0
-        status = "closed" if filled >= order.amount else order.status
+        remaining = max(0, order.amount - filled) if order.status is OrderStatus.OPEN else 0
+        status = OrderStatus.CLOSED if filled >= order.amount else order.status
         self.orders[order.id] = order.model_copy(update={
             "filled": filled, "cost": cost, "average": round(cost / filled),
             "remaining": remaining, "status": status})
@@ -178,10 +175,10 @@ class NoticeBook:
 
     def _new_order(self, event: NoticeEvent) -> Order:
         moment = event.time
-        dvsn = event["ODER_KIND"]
+        kind, time_in_force = order_kind(event["ODER_KIND"])
         order = Order(
             id=event.order_id, org_no=event["BRNC_NO"], symbol=event.symbol, side=event.side,
-            type=_TYPE_NAMES.get(dvsn, dvsn), status="open",
+            type=kind, time_in_force=time_in_force, status=OrderStatus.OPEN,
             price=int(event["ODER_PRC"] or 0) or None, amount=event.order_quantity,
             remaining=event.order_quantity, timestamp=millis(moment), datetime=moment,
             original_id=event.original_id, info=event.info)

@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from pykis.market import KST
+from pykis.models.order import OrderSide
 from pykis.websocket.fields import FIELDS
 
 __all__ = [
@@ -92,6 +93,9 @@ def _layout(cls: type[Event], tr_id: str) -> type[Event]:
     return cls
 
 
+_AGGRESSOR = {"1": OrderSide.BUY, "5": OrderSide.SELL}
+
+
 class TradeEvent(Event):
     """A trade (H0STCNT0)."""
 
@@ -123,7 +127,7 @@ class TradeEvent(Event):
         return self._int("PRDY_VRSS")
 
     @property
-    def percentage(self) -> float:
+    def change_percent(self) -> float:
         return float(self["PRDY_CTRT"] or 0)
 
     @property
@@ -155,9 +159,9 @@ class TradeEvent(Event):
         return self._int("ASKP1")
 
     @property
-    def side(self) -> str | None:
-        """Who took liquidity: "buy" (traded at the ask), "sell", or None (auction)."""
-        return {"1": "buy", "5": "sell"}.get(self["CCLD_DVSN"])
+    def side(self) -> OrderSide | None:
+        """Who took liquidity: BUY (traded at the ask), SELL, or None (auction)."""
+        return _AGGRESSOR.get(self["CCLD_DVSN"])
 
 
 class BookEvent(Event):
@@ -201,14 +205,14 @@ class NoticeEvent(Event):
     @property
     def kind(self) -> str:
         """ "filled", "rejected", "expired" (an IOC/FOK remainder cancelled), "amended",
-        "cancelled" or "accepted"."""
+        "canceled" or "accepted"."""
         if self["CNTG_YN"] == "2":
             return "filled"
         if self["RFUS_YN"] == "1":
             return "rejected"
         if self["ACPT_YN"] == "3":
             return "expired"
-        return {"1": "amended", "2": "cancelled"}.get(self["RCTF_CLS"], "accepted")
+        return {"1": "amended", "2": "canceled"}.get(self["RCTF_CLS"], "accepted")
 
     @property
     def order_id(self) -> str:
@@ -224,8 +228,8 @@ class NoticeEvent(Event):
         return self["STCK_SHRN_ISCD"]
 
     @property
-    def side(self) -> str:
-        return "sell" if self["SELN_BYOV_CLS"] == "01" else "buy"
+    def side(self) -> OrderSide:
+        return OrderSide.SELL if self["SELN_BYOV_CLS"] == "01" else OrderSide.BUY
 
     @property
     def quantity(self) -> int:

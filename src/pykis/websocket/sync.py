@@ -21,11 +21,11 @@ from typing import Any, Generic, TypeVar
 import httpx
 
 from pykis import exceptions as ex
-from pykis.api.call import Context
+from pykis.api.base import Context
 from pykis.models import Order, OrderBook, Ticker, Trade
-from pykis.utils.http import run_async
+from pykis.utils.drivers import run_async
 from pykis.utils.ratelimit import RateLimiter
-from pykis.websocket.stream import AsyncStream, StreamSettings
+from pykis.websocket.client import AsyncStream, StreamSettings
 from pykis.websocket.watch import Realtime, Watch
 
 __all__ = ["Subscription", "SyncRealtime", "SyncWatch"]

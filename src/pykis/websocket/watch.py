@@ -22,13 +22,13 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Generic, TypeVar
 
 from pykis import exceptions as ex
-from pykis.api import quotes, validate
+from pykis.api import quote, validate
 from pykis.api.flow import Flow
 from pykis.models import Order, OrderBook, Ticker, Trade
 from pykis.models.base import millis
+from pykis.websocket.client import AsyncStream, Key
 from pykis.websocket.notices import Update
 from pykis.websocket.protocol import BookEvent, TradeEvent
-from pykis.websocket.stream import AsyncStream, Key
 
 __all__ = ["Realtime", "Watch"]
 
@@ -141,7 +141,7 @@ class Realtime:
 
         async def prime() -> list[Ticker]:
             for code in codes:
-                state[code] = await self._rest(quotes.fetch_ticker(self.stream._ctx, code))
+                state[code] = await self._rest(quote.fetch_ticker(self.stream._ctx, code))
             return [state[code] for code in codes]
 
         return Watch(self.stream, [(TRADES, c) for c in codes],
@@ -208,9 +208,9 @@ def _ticker(state: dict[str, Ticker], event: TradeEvent) -> Ticker | None:
         return None  # older than the snapshot the watcher started from
     moment = event.time
     updated = current.model_copy(update={
-        "last": event.price, "open": event.open, "high": event.high, "low": event.low,
-        "change": event.change,
-        "percentage": event.percentage, "volume": event.cumulative_volume,
+        "last": event.price, "close": event.price, "open": event.open, "high": event.high,
+        "low": event.low, "change": event.change,
+        "change_percent": event.change_percent, "volume": event.cumulative_volume,
         "value": event.cumulative_value, "bid": event.bid, "ask": event.ask,
         "timestamp": millis(moment), "datetime": moment, "info": event.info,
     })

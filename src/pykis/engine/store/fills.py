@@ -29,7 +29,8 @@ from pykis.engine.store.schema import Fill, Order
 from pykis.engine.store.states import FILLABLE_STATES, FillSource, OrderState, TradeStatus
 from pykis.engine.store.trades import add_to_trade, close_trade, get_trade, open_trade
 from pykis.exceptions import InvalidInputError
-from pykis.market import KST, InstrumentKind, Market, Side, TradeCosts, TradingCosts
+from pykis.market import KST, InstrumentKind, Market, TradeCosts, TradingCosts
+from pykis.models import OrderSide
 
 __all__ = ["fills_of", "record_fill", "sync_fills"]
 
@@ -124,7 +125,7 @@ def _apply(session: Session, order: Order, key: str, quantity: int, value: int,
     if order.filled_quantity + quantity > order.quantity:
         raise FillConflictError(f"{quantity} more shares would fill order {order.id} beyond "
                                 f"its {order.quantity} ({order.filled_quantity} filled)")
-    execution = Execution(Side(order.side), quantity, value, charged.commission, charged.tax)
+    execution = Execution(OrderSide(order.side), quantity, value, charged.commission, charged.tax)
     realized = _apply_to_trade(session, order, execution, filled_at)
     fill = Fill(order_id=order.id, fill_key=key, source=source.value, quantity=quantity,
                 price=average(value, quantity), value=value, commission=charged.commission,
@@ -133,7 +134,7 @@ def _apply(session: Session, order: Order, key: str, quantity: int, value: int,
     session.add(fill)
     order.filled_quantity += quantity
     order.filled_value += value
-    if order.filled_quantity == order.quantity and order.state != OrderState.CANCELLED:
+    if order.filled_quantity == order.quantity and order.state != OrderState.CANCELED:
         order.state = OrderState.FILLED.value
     elif order.state == OrderState.ACCEPTED:
         order.state = OrderState.PARTIALLY_FILLED.value
@@ -145,7 +146,7 @@ def _apply(session: Session, order: Order, key: str, quantity: int, value: int,
 def _apply_to_trade(session: Session, order: Order, execution: Execution,
                     at: dt.datetime) -> int | None:
     """The sale's realized P&L (None for a buy)."""
-    if execution.side is Side.SELL:
+    if execution.side is OrderSide.SELL:
         assert order.trade_id is not None  # the schema requires it for sales
         trade = get_trade(session, order.trade_id, lock=True)
         return close_trade(session, trade, execution, reason=order.reason, at=at).pnl

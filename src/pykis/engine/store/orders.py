@@ -16,10 +16,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pykis.api import validate
-from pykis.api.orders import ORDER_TYPES
+from pykis.api.order import ORDER_TYPES
 from pykis.engine.store.errors import OrderStateError, OversellError
 from pykis.engine.store.schema import Order, Trade
-from pykis.engine.store.trades import get_trade
 from pykis.engine.store.states import (
     ACTIVE_STATES,
     TRANSITIONS,
@@ -28,8 +27,10 @@ from pykis.engine.store.states import (
     OrderState,
     TradeStatus,
 )
+from pykis.engine.store.trades import get_trade
 from pykis.exceptions import InvalidInputError
-from pykis.market import KST, InstrumentKind, Market, Side
+from pykis.market import KST, InstrumentKind, Market
+from pykis.models import OrderSide, OrderStatus
 
 __all__ = [
     "OrderIntent",
@@ -40,7 +41,7 @@ __all__ = [
     "find_order",
     "get_order",
     "mark_accepted",
-    "mark_cancelled",
+    "mark_canceled",
     "mark_dropped",
     "mark_rejected",
     "mark_sent",
@@ -72,11 +73,11 @@ class OrderIntent:
 
     ``trade_id``: the trade a sale reduces (required), or an open trade a buy adds to
     (None opens a new trade on the first fill). ``order_type`` and ``time_in_force`` are
-    those of :func:`pykis.api.orders.create_order`.
+    those of :func:`pykis.api.order.create_order`.
     """
 
     ticker: str
-    side: Side
+    side: OrderSide
     quantity: int
     order_type: str = "limit"
     limit_price: int | None = None
@@ -91,7 +92,7 @@ class OrderIntent:
     def __post_init__(self) -> None:
         validate.symbol(self.ticker, "ticker")
         # Strings are accepted and stored as the enums.
-        for name, enum in (("side", Side), ("market", Market), ("kind", InstrumentKind)):
+        for name, enum in (("side", OrderSide), ("market", Market), ("kind", InstrumentKind)):
             value = validate.choice(getattr(self, name), _values(enum), name)
             object.__setattr__(self, name, enum(value))
         validate.amount(self.quantity, "quantity")
@@ -103,7 +104,7 @@ class OrderIntent:
     def _check_trade(self) -> None:
         if self.trade_id is not None:
             validate.amount(self.trade_id, "trade_id")
-        elif self.side is Side.SELL:
+        elif self.side is OrderSide.SELL:
             raise InvalidInputError("trade_id", None, "the id of the trade a sale reduces")
 
     def _check_texts(self) -> None:
@@ -204,7 +205,7 @@ def pending_sell_quantity(session: Session, trade_id: int) -> int:
     """Shares of the trade that sell orders not yet finished may still sell."""
     remaining = func.coalesce(func.sum(Order.quantity - Order.filled_quantity), 0)
     return int(session.scalar(select(remaining).where(
-        Order.trade_id == trade_id, Order.side == Side.SELL.value,
+        Order.trade_id == trade_id, Order.side == OrderSide.SELL.value,
         Order.state.in_([s.value for s in ACTIVE_STATES]),
     )) or 0)
 
@@ -220,7 +221,7 @@ def record_intent(session: Session, intent: OrderIntent, at: dt.datetime) -> Ord
                                 "an id no recorded order has")
     if intent.trade_id is not None:
         trade = _open_trade_of(session, intent)
-        if intent.side is Side.SELL:
+        if intent.side is OrderSide.SELL:
             available = trade.open_quantity - pending_sell_quantity(session, trade.id)
             if intent.quantity > available:
                 raise OversellError(trade.id, intent.quantity, available)
@@ -307,10 +308,10 @@ def mark_unknown(session: Session, order_id: int, error: str, at: dt.datetime) -
     return _mark(session, order_id, OrderState.UNKNOWN, at, error)
 
 
-def mark_cancelled(session: Session, order_id: int, at: dt.datetime, error: str | None = None
+def mark_canceled(session: Session, order_id: int, at: dt.datetime, error: str | None = None
                    ) -> Order:
     """The remainder will not execute: cancelled, or expired at the close."""
-    return _mark(session, order_id, OrderState.CANCELLED, at, error or None)
+    return _mark(session, order_id, OrderState.CANCELED, at, error or None)
 
 
 def _mark(session: Session, order_id: int, target: OrderState, at: dt.datetime,
@@ -333,7 +334,7 @@ def record_broker_report(session: Session, order_id: int, *, status: str,
     if average_price is not None and (isinstance(average_price, bool)
                                       or not isinstance(average_price, (int, Decimal))):
         raise InvalidInputError("average_price", average_price, "None, an int or a Decimal")
-    status = validate.choice(status, ("open", "closed", "canceled"), "status")
+    status = OrderStatus(validate.choice(status, [s.value for s in OrderStatus], "status")).value
     order = get_order(session, order_id, lock=True)
     order.broker_status = status
     order.broker_filled_quantity = filled_quantity

@@ -31,7 +31,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from pykis.engine.store.columns import ExactDecimal, UTCDateTime
 from pykis.engine.store.states import FillSource, OrderState, TradeStatus
-from pykis.market import InstrumentKind, Market, Side
+from pykis.market import InstrumentKind, Market
+from pykis.models import OrderSide
 
 __all__ = ["Base", "EquityMark", "Fill", "Order", "Trade"]
 
@@ -114,7 +115,7 @@ class Order(Base):
     __table_args__ = (
         # KIS numbers orders per trading day, so the number alone may come back.
         UniqueConstraint("broker_order_date", "broker_order_id"),
-        CheckConstraint(_one_of("side", Side), name="side"),
+        CheckConstraint(_one_of("side", OrderSide), name="side"),
         CheckConstraint(_one_of("state", OrderState), name="state"),
         CheckConstraint("quantity > 0", name="quantity"),
         CheckConstraint("limit_price IS NULL OR limit_price > 0", name="limit_price"),

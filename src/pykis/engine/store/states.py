@@ -4,7 +4,7 @@
 
     intent ──> sent ──> accepted ──> partially_filled ──> filled
       │         │ │        │                │
-      │         │ │        └────────────────┴──> cancelled   (remainder cancelled/expired)
+      │         │ │        └────────────────┴──> canceled    (remainder cancelled/expired)
       │         │ └──> rejected                              (KIS refused: not executed)
       │         └──> unknown ──> accepted | rejected         (no answer: look it up)
       └──> dropped                                           (never sent)
@@ -37,7 +37,7 @@ class OrderState(StrEnum):
     ACCEPTED = "accepted"
     PARTIALLY_FILLED = "partially_filled"
     FILLED = "filled"
-    CANCELLED = "cancelled"
+    CANCELED = "canceled"
     REJECTED = "rejected"
     UNKNOWN = "unknown"
     DROPPED = "dropped"
@@ -52,10 +52,10 @@ TRANSITIONS: dict[OrderState, frozenset[OrderState]] = {
     S.INTENT: frozenset({S.SENT, S.DROPPED}),
     S.SENT: frozenset({S.ACCEPTED, S.REJECTED, S.UNKNOWN}),
     S.UNKNOWN: frozenset({S.ACCEPTED, S.REJECTED}),
-    S.ACCEPTED: frozenset({S.PARTIALLY_FILLED, S.FILLED, S.CANCELLED}),
-    S.PARTIALLY_FILLED: frozenset({S.FILLED, S.CANCELLED}),
+    S.ACCEPTED: frozenset({S.PARTIALLY_FILLED, S.FILLED, S.CANCELED}),
+    S.PARTIALLY_FILLED: frozenset({S.FILLED, S.CANCELED}),
     S.FILLED: frozenset(),
-    S.CANCELLED: frozenset(),
+    S.CANCELED: frozenset(),
     S.REJECTED: frozenset(),
     S.DROPPED: frozenset(),
 }
@@ -71,7 +71,7 @@ WORKING_STATES = frozenset({S.ACCEPTED, S.PARTIALLY_FILLED})
 ACTIVE_STATES = UNRESOLVED_STATES | WORKING_STATES
 # A fill can arrive after the cancellation of the remainder was confirmed: it executed
 # before the cancellation and is still a fact to record.
-FILLABLE_STATES = WORKING_STATES | {S.CANCELLED}
+FILLABLE_STATES = WORKING_STATES | {S.CANCELED}
 del S
 
 

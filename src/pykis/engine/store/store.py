@@ -146,6 +146,11 @@ class Store:
                                    {"key": _UPGRADE_LOCK})
             command.upgrade(_alembic_config(connection), revision)
 
+    def downgrade(self, revision: str) -> None:
+        """Undo the migrations after ``revision`` (to go back to an older PyKIS)."""
+        with self.engine.begin() as connection:
+            command.downgrade(_alembic_config(connection), revision)
+
     def revision(self) -> str | None:
         """The migration the database is at (None before the first)."""
         with self.engine.connect() as connection:
@@ -179,9 +184,9 @@ class Store:
         with self.transaction() as session:
             return _orders.mark_unknown(session, order_id, error, self.now())
 
-    def mark_cancelled(self, order_id: int, error: str | None = None) -> Order:
+    def mark_canceled(self, order_id: int, error: str | None = None) -> Order:
         with self.transaction() as session:
-            return _orders.mark_cancelled(session, order_id, self.now(), error)
+            return _orders.mark_canceled(session, order_id, self.now(), error)
 
     def record_broker_report(self, order_id: int, *, status: str, filled_quantity: int,
                              average_price: Decimal | int | None) -> Order:

@@ -18,7 +18,8 @@ from pykis.engine.pnl import Execution, PositionCost, Realized, average, percent
 from pykis.engine.store.schema import Fill, Trade
 from pykis.engine.store.states import TradeStatus
 from pykis.exceptions import InvalidInputError
-from pykis.market import InstrumentKind, Market, Side
+from pykis.market import InstrumentKind, Market
+from pykis.models import OrderSide
 
 __all__ = [
     "add_to_trade",
@@ -85,7 +86,7 @@ def open_trade(session: Session, *, ticker: str, fill: Execution, at: dt.datetim
     validate.symbol(ticker, "ticker")
     market = Market(validate.choice(market, tuple(m.value for m in Market), "market"))
     kind = InstrumentKind(validate.choice(kind, tuple(k.value for k in InstrumentKind), "kind"))
-    if fill.side is not Side.BUY:
+    if fill.side is not OrderSide.BUY:
         raise InvalidInputError("fill", fill, "a buy: trades are opened by buying")
     trade = Trade(
         strategy=strategy, ticker=ticker, market=market.value, kind=kind.value,
@@ -103,7 +104,7 @@ def add_to_trade(session: Session, trade: Trade, fill: Execution, at: dt.datetim
     """``fill`` bought more of an open trade (the average price moves)."""
     if not trade.is_open:
         raise InvalidInputError("trade", trade.id, "an open trade")
-    if fill.side is not Side.BUY:
+    if fill.side is not OrderSide.BUY:
         raise InvalidInputError("fill", fill, "a buy")
     _bought(trade, fill, at)
     session.flush()
@@ -116,7 +117,7 @@ def close_trade(session: Session, trade: Trade, fill: Execution, *, reason: str,
     Returns what this sale realized."""
     if not trade.is_open:
         raise InvalidInputError("trade", trade.id, "an open trade")
-    if fill.side is not Side.SELL:
+    if fill.side is not OrderSide.SELL:
         raise InvalidInputError("fill", fill, "a sale")
     held, realized = position_cost(trade).sold(fill)
     _hold(trade, held, at)

@@ -12,7 +12,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from pykis.market import Side
+from pykis.models import OrderSide
 from pykis.sim.accounts import Account, Fill, Order, OrderKind
 from pykis.sim.env import Env
 from pykis.sim.errors import SimError
@@ -33,7 +33,7 @@ def _today(call: Call) -> dt.date:
     return call.sim.market.market_day(call.now)
 
 
-def _side_qty(fills: list[Fill], code: str, side: Side) -> int:
+def _side_qty(fills: list[Fill], code: str, side: OrderSide) -> int:
     return sum(f.qty for f in fills if f.code == code and f.side is side)
 
 
@@ -77,10 +77,10 @@ def _holding_row(call: Call, code: str) -> dict[str, Any]:
     value = quote.price * position.qty
     return {
         "pdno": code, "prdt_name": quote.inst.name, "trad_dvsn_name": "현금",
-        "bfdy_buy_qty": _side_qty(fills_before, code, Side.BUY),
-        "bfdy_sll_qty": _side_qty(fills_before, code, Side.SELL),
-        "thdt_buyqty": _side_qty(fills_today, code, Side.BUY),
-        "thdt_sll_qty": _side_qty(fills_today, code, Side.SELL),
+        "bfdy_buy_qty": _side_qty(fills_before, code, OrderSide.BUY),
+        "bfdy_sll_qty": _side_qty(fills_before, code, OrderSide.SELL),
+        "thdt_buyqty": _side_qty(fills_today, code, OrderSide.BUY),
+        "thdt_sll_qty": _side_qty(fills_today, code, OrderSide.SELL),
         "hldg_qty": position.qty, "ord_psbl_qty": max(0, account.sellable(code)),
         "pchs_avg_pric": f"{position.avg_price:.4f}", "pchs_amt": cost, "prpr": quote.price,
         "evlu_amt": value, "evlu_pfls_amt": value - cost,
@@ -104,17 +104,17 @@ def _balance_summary(call: Call, account: Account, today: dt.date, rows: list[di
     sell_costs = 0
     for row in rows:
         inst = call.sim.market.universe[row["pdno"]]
-        sell_costs += costs.of(Side.SELL, row["evlu_amt"], today, inst.market, inst.kind).total
+        sell_costs += costs.of(OrderSide.SELL, row["evlu_amt"], today, inst.market, inst.kind).total
     yesterday = _yesterday_assets(call, account, today)
     return {
         "dnca_tot_amt": account.cash(today),
         "nxdy_excc_amt": account.cash(calendar.next_trading_day(today)),
         "prvs_rcdl_excc_amt": settled_all, "cma_evlu_amt": 0,
-        "bfdy_buy_amt": sum(f.value for f in fills_before if f.side is Side.BUY),
-        "thdt_buy_amt": sum(f.value for f in fills_today if f.side is Side.BUY),
+        "bfdy_buy_amt": sum(f.value for f in fills_before if f.side is OrderSide.BUY),
+        "thdt_buy_amt": sum(f.value for f in fills_today if f.side is OrderSide.BUY),
         "nxdy_auto_rdpt_amt": 0,
-        "bfdy_sll_amt": sum(f.value for f in fills_before if f.side is Side.SELL),
-        "thdt_sll_amt": sum(f.value for f in fills_today if f.side is Side.SELL),
+        "bfdy_sll_amt": sum(f.value for f in fills_before if f.side is OrderSide.SELL),
+        "thdt_sll_amt": sum(f.value for f in fills_today if f.side is OrderSide.SELL),
         "d2_auto_rdpt_amt": 0, "bfdy_tlex_amt": sum(f.costs for f in fills_before),
         "thdt_tlex_amt": sum(f.costs for f in fills_today), "tot_loan_amt": 0,
         "scts_evlu_amt": held_value, "tot_evlu_amt": total, "nass_amt": total - sell_costs,
@@ -132,8 +132,8 @@ def _yesterday_assets(call: Call, account: Account, today: dt.date) -> int:
     fills_today = account.fills(today)
     value = 0
     for code, position in account.positions.items():
-        qty = (position.qty - _side_qty(fills_today, code, Side.BUY)
-               + _side_qty(fills_today, code, Side.SELL))
+        qty = (position.qty - _side_qty(fills_today, code, OrderSide.BUY)
+               + _side_qty(fills_today, code, OrderSide.SELL))
         if qty:
             value += qty * call.sim.market.quote(code, call.now).base
     return cash + value
@@ -208,14 +208,14 @@ def _matches_fill_filter(order: Order, filled: str) -> bool:
 
 
 def _side_code(order: Order) -> str:
-    return "02" if order.side is Side.BUY else "01"
+    return "02" if order.side is OrderSide.BUY else "01"
 
 
 def _ccld_row(call: Call, order: Order) -> dict[str, Any]:
     real = call.account.env is Env.REAL
     profile = call.profile
     kind = ORDER_TYPES.get(order.dvsn)
-    side_name = ("현금" if real else "") + ("매수" if order.side is Side.BUY else "매도")
+    side_name = ("현금" if real else "") + ("매수" if order.side is OrderSide.BUY else "매도")
     cancel = order.kind == OrderKind.CANCEL
     original = profile.odno(order.original) if order.original else ""
     return {
@@ -253,7 +253,7 @@ def inquire_psbl_rvsecncl(call: Call) -> Reply:
     call.check_account()
     by_symbol = call.choice("INQR_DVSN_1", ("0", "1")) == "1"
     side = call.choice("INQR_DVSN_2", ("0", "1", "2"))
-    wanted = {"0": None, "1": Side.SELL, "2": Side.BUY}[side]
+    wanted = {"0": None, "1": OrderSide.SELL, "2": OrderSide.BUY}[side]
     orders = [o for o in call.account.open_orders() if wanted in (None, o.side)]
     orders.sort(key=lambda o: (o.code, o.number) if by_symbol else (o.number,))
     rows = [_open_row(call, o) for o in orders]
@@ -319,7 +319,7 @@ def inquire_psbl_sell(call: Call) -> Reply:
     value = quote.price * position.qty
     output = {
         "pdno": code, "prdt_name": quote.inst.name,
-        "buy_qty": _side_qty(fills, code, Side.BUY), "sll_qty": _side_qty(fills, code, Side.SELL),
+        "buy_qty": _side_qty(fills, code, OrderSide.BUY), "sll_qty": _side_qty(fills, code, OrderSide.SELL),
         "cblc_qty": position.qty, "nsvg_qty": position.qty,
         "ord_psbl_qty": max(0, account.sellable(code)),
         "pchs_avg_pric": f"{position.avg_price.quantize(Decimal('0.0001'))}",

@@ -274,7 +274,7 @@ def _order(order: Order) -> dict[str, Any]:
         "odno": order.number, "account": order.account.number, "code": order.code,
         "side": str(order.side), "dvsn": order.dvsn, "qty": order.qty, "price": order.price,
         "kind": order.kind, "original": order.original, "filled": order.filled,
-        "filled_value": order.filled_value, "cancelled": order.cancelled,
+        "filled_value": order.filled_value, "canceled": order.canceled,
         "amended": order.amended, "remaining": order.remaining, "expired": order.expired,
         "day": order.day.isoformat(), "ts": order.ts, "tr_id": order.tr_id,
         "exchange": order.exchange,

@@ -7,6 +7,10 @@ capture disagrees (the capture wins): inquire-price has no ``new_hgpr_lwpr_cls_c
 ``excg_id_dvsn_cd`` in lower case; order-rvsecncl answers in upper case like order-cash.
 Kinds pick the value written when a handler leaves a field out: int "0", dec "0.00",
 everything else "".
+
+The two product look-ups (search-stock-info CTPF1002R, search-info CTPF1604R) follow the
+KIS portal tables (field order of the portal table and of its JSON example); the last
+two fields of search-stock-info (NXT) are newer than the 2024/2025 examples.
 """
 
 from __future__ import annotations
@@ -242,6 +246,49 @@ FIELDS: dict[str, dict[str, tuple[tuple[str, str], ...]]] = {
             ("cblc_qty", "int"), ("nsvg_qty", "int"), ("ord_psbl_qty", "int"),
             ("pchs_avg_pric", "dec"), ("pchs_amt", "int"), ("now_pric", "int"),
             ("evlu_amt", "int"), ("evlu_pfls_amt", "int"), ("evlu_pfls_rt", "dec"),
+        ),
+    },
+    "search_stock_info": {
+        "output": (
+            ("pdno", "id"), ("prdt_type_cd", "code"), ("mket_id_cd", "code"),
+            ("scty_grp_id_cd", "code"), ("excg_dvsn_cd", "code"), ("setl_mmdd", "text"),
+            ("lstg_stqt", "int"), ("lstg_cptl_amt", "int"), ("cpta", "int"), ("papr", "int"),
+            ("issu_pric", "int"), ("kospi200_item_yn", "flag"), ("scts_mket_lstg_dt", "date"),
+            ("scts_mket_lstg_abol_dt", "date"), ("kosdaq_mket_lstg_dt", "date"),
+            ("kosdaq_mket_lstg_abol_dt", "date"), ("frbd_mket_lstg_dt", "date"),
+            ("frbd_mket_lstg_abol_dt", "date"), ("reits_kind_cd", "code"),
+            ("etf_dvsn_cd", "code"), ("oilf_fund_yn", "flag"), ("idx_bztp_lcls_cd", "code"),
+            ("idx_bztp_mcls_cd", "code"), ("idx_bztp_scls_cd", "code"),
+            ("stck_kind_cd", "code"), ("mfnd_opng_dt", "date"), ("mfnd_end_dt", "date"),
+            ("dpsi_erlm_cncl_dt", "date"), ("etf_cu_qty", "int"), ("prdt_name", "text"),
+            ("prdt_name120", "text"), ("prdt_abrv_name", "text"), ("std_pdno", "id"),
+            ("prdt_eng_name", "text"), ("prdt_eng_name120", "text"),
+            ("prdt_eng_abrv_name", "text"), ("dpsi_aptm_erlm_yn", "flag"),
+            ("etf_txtn_type_cd", "code"), ("etf_type_cd", "code"), ("lstg_abol_dt", "date"),
+            ("nwst_odst_dvsn_cd", "code"), ("sbst_pric", "int"), ("thco_sbst_pric", "int"),
+            ("thco_sbst_pric_chng_dt", "date"), ("tr_stop_yn", "flag"),
+            ("admn_item_yn", "flag"), ("thdt_clpr", "int"), ("bfdy_clpr", "int"),
+            ("clpr_chng_dt", "date"), ("std_idst_clsf_cd", "code"),
+            ("std_idst_clsf_cd_name", "text"), ("idx_bztp_lcls_cd_name", "text"),
+            ("idx_bztp_mcls_cd_name", "text"), ("idx_bztp_scls_cd_name", "text"),
+            ("ocr_no", "code"), ("crfd_item_yn", "flag"), ("elec_scty_yn", "flag"),
+            ("issu_istt_cd", "code"), ("etf_chas_erng_rt_dbnb", "int"),
+            ("etf_etn_ivst_heed_item_yn", "flag"), ("stln_int_rt_dvsn_cd", "code"),
+            ("frnr_psnl_lmt_rt", "dec"), ("lstg_rqsr_issu_istt_cd", "code"),
+            ("lstg_rqsr_item_cd", "id"), ("trst_istt_issu_istt_cd", "code"),
+            ("cptt_trad_tr_psbl_yn", "flag"), ("nxt_tr_stop_yn", "flag"),
+        ),
+    },
+    "search_info": {
+        "output": (
+            ("pdno", "id"), ("prdt_type_cd", "code"), ("prdt_name", "text"),
+            ("prdt_name120", "text"), ("prdt_abrv_name", "text"), ("prdt_eng_name", "text"),
+            ("prdt_eng_name120", "text"), ("prdt_eng_abrv_name", "text"), ("std_pdno", "id"),
+            ("shtn_pdno", "id"), ("prdt_sale_stat_cd", "code"), ("prdt_risk_grad_cd", "code"),
+            ("prdt_clsf_cd", "code"), ("prdt_clsf_name", "text"), ("sale_strt_dt", "date"),
+            ("sale_end_dt", "date"), ("wrap_asst_type_cd", "code"),
+            ("ivst_prdt_type_cd", "code"), ("ivst_prdt_type_cd_name", "text"),
+            ("frst_erlm_dt", "date"),
         ),
     },
 }

@@ -13,10 +13,10 @@ from functools import lru_cache
 from typing import Any
 
 from pykis.market import KST, Session, tick_size
+from pykis.sim.daily import DailyBar
 from pykis.sim.errors import SimError
 from pykis.sim.market import Book, MarketState, Quote
 from pykis.sim.universe import Instrument
-from pykis.sim.daily import DailyBar
 from pykis.sim.wire.protocol import Call, Reply, dec, hhmmss, pct, yyyymmdd
 
 __all__ = [

@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from pykis.market import Session, Side
+from pykis.market import Session
+from pykis.models import OrderSide
 from pykis.sim.accounts import Fill, Order, OrderKind
 from pykis.sim.exchange import ORDER_TYPES
 from pykis.sim.intraday import Trade
@@ -106,13 +107,13 @@ def notice(sim: Simulator, event: str, order: Order, fill: Fill | None) -> list[
     filled = fill is not None
     qty, price = (fill.qty, fill.price) if fill is not None else (order.qty, order.price)
     stamp = fill.ts if fill is not None else order.ts
-    received = {"cancelled": "2", "expired": "3", "filled": "2"}.get(event, "1")
+    received = {"canceled": "2", "expired": "3", "filled": "2"}.get(event, "1")
     amendment = {OrderKind.NEW: "0", OrderKind.AMEND: "1", OrderKind.CANCEL: "2"}[order.kind]
     original = account.profile.odno(order.original) if order.original else ""
     inst = sim.market.universe.get(order.code)
     row = [
         account.hts_id, account.number, account.profile.odno(order.number), original,
-        "01" if order.side is Side.SELL else "02", amendment, order.dvsn, condition,
+        "01" if order.side is OrderSide.SELL else "02", amendment, order.dvsn, condition,
         order.code, qty, price, hhmmss(stamp), "0", "2" if filled else "1", received,
         account.profile.branch, order.qty, "SIM", 0, "1", "Y", "", "", "",
         inst.name if inst else "", order.price,

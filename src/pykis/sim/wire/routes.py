@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from pykis.sim.env import Env
-from pykis.sim.wire import account, quotes, trading
+from pykis.sim.wire import account, info, quotes, trading
 from pykis.sim.wire.protocol import Call, Reply
 
 __all__ = ["REAL_ONLY_TR_IDS", "ROUTES", "ROUTES_BY_PATH", "Route"]
@@ -55,6 +55,10 @@ ROUTES: tuple[Route, ...] = (
            quotes.inquire_time_dailychartprice, paper=False),
     _quote("intstock_multprice", "intstock-multprice", "FHKST11300006",
            quotes.intstock_multprice, paper=False),
+    # Product look-ups: real only (the portal says 모의투자 미지원 for both).
+    _quote("search_stock_info", "search-stock-info", "CTPF1002R", info.search_stock_info,
+           paper=False),
+    _quote("search_info", "search-info", "CTPF1604R", info.search_info, paper=False),
     Route(
         "order_cash", "POST", TRADING + "order-cash",
         {

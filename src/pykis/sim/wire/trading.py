@@ -7,7 +7,7 @@ VTTC0013U; legacy TTTC0803U). The answer's keys are upper case.
 
 from __future__ import annotations
 
-from pykis.market import Side
+from pykis.models import OrderSide
 from pykis.sim.accounts import Order
 from pykis.sim.env import Env, Reason
 from pykis.sim.errors import SimError
@@ -37,7 +37,7 @@ def _answer(call: Call, order: Order, code: str) -> Reply:
 
 def order_cash(call: Call) -> Reply:
     call.check_account(call.body)
-    side = Side.BUY if call.variant == "buy" else Side.SELL
+    side = OrderSide.BUY if call.variant == "buy" else OrderSide.SELL
     code = call.field("PDNO")
     dvsn = call.field("ORD_DVSN")
     qty = call.number("ORD_QTY", allow_zero=False)
@@ -45,7 +45,7 @@ def order_cash(call: Call) -> Reply:
     call.field("SLL_TYPE", required=False)
     request = OrderRequest(code, side, dvsn, qty, price, call.tr_id, _exchange(call))
     order = call.sim.exchange.place(call.account, request, call.now)
-    ok = call.profile.buy_ok if side is Side.BUY else call.profile.sell_ok
+    ok = call.profile.buy_ok if side is OrderSide.BUY else call.profile.sell_ok
     return _answer(call, order, ok)
 
 

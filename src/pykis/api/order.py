@@ -13,26 +13,26 @@ from typing import Any
 from pykis import exceptions as ex
 from pykis.api import endpoints as E
 from pykis.api import validate
-from pykis.api.call import Context, call, pages
+from pykis.api.base import Context, call, pages
 from pykis.api.errors import reading
 from pykis.api.flow import Flow
-from pykis.api.quotes import now
+from pykis.api.quote import now
 from pykis.market import KST
-from pykis.models import ModelList, Order, Trade
+from pykis.models import ModelList, Order, OrderSide, OrderStatus, Trade
 from pykis.models.base import kst, millis
+from pykis.models.order import order_kind
 
 __all__ = [
     "ORDER_TYPES", "cancel_order", "create_order", "edit_order", "fetch_my_trades",
     "fetch_open_orders", "fetch_order", "fetch_orders", "find_order",
 ]
 
-# (type, time in force) -> ORD_DVSN
+# What create_order sends: (type, time in force) -> ORD_DVSN
 ORDER_TYPES: dict[tuple[str, str | None], str] = {
     ("limit", None): "00", ("market", None): "01", ("best", None): "03",
     ("priority", None): "04", ("limit", "IOC"): "11", ("limit", "FOK"): "12",
     ("market", "IOC"): "13", ("market", "FOK"): "14",
 }
-_TYPE_NAMES = {code: kind for (kind, _), code in ORDER_TYPES.items()}
 _PRICED = {"00", "11", "12"}
 EXCHANGES = ("KRX", "NXT", "SOR")
 RECENT_MONTHS = 3  # TTTC0081R covers this much; CTSC9215R what came before
@@ -42,16 +42,16 @@ def create_order(ctx: Context, symbol: str, type: str, side: str, amount: int,
                  price: int | None = None, time_in_force: str | None = None,
                  exchange: str = "KRX") -> Flow[Order]:
     symbol = validate.symbol(symbol)
-    side = validate.choice(side, ("buy", "sell"), "side")
+    side = OrderSide(validate.choice(side, ("buy", "sell"), "side"))
     dvsn = _order_type(type, time_in_force)
     amount = validate.amount(amount)
     unit = _price(dvsn, price)
     exchange = _exchange(ctx, exchange)
     body = {**ctx.account, "PDNO": symbol, "ORD_DVSN": dvsn, "ORD_QTY": str(amount),
             "ORD_UNPR": str(unit), "EXCG_ID_DVSN_CD": exchange}
-    if side == "sell":
+    if side is OrderSide.SELL:
         body["SLL_TYPE"] = "01"
-    answer = yield from call(ctx, E.BUY if side == "buy" else E.SELL, body=body)
+    answer = yield from call(ctx, E.BUY if side is OrderSide.BUY else E.SELL, body=body)
     return _accepted(ctx, answer, symbol=symbol, side=side, dvsn=dvsn, amount=amount,
                      price=unit or None, exchange=exchange)
 
@@ -65,26 +65,33 @@ def edit_order(ctx: Context, order: Order | str, amount: int | None = None,
         validate.amount(amount)
     dvsn = _order_type(type, time_in_force)
     unit = _price(dvsn, price)
-    original = yield from _resolve(ctx, order)
+    original = yield from _resolve(ctx, order, "order")
     body = _revise_body(ctx, original, "01", dvsn, amount, unit)
-    answer = yield from call(ctx, E.REVISE, body=body)
+    answer = yield from call(ctx, E.MODIFY, body=body)
     return _accepted(ctx, answer, symbol=original.symbol, side=original.side, dvsn=dvsn,
                      amount=amount or original.remaining or original.amount,
                      price=unit or None, exchange=original.exchange, original=original.id)
 
 
-def cancel_order(ctx: Context, order: Order | str, amount: int | None = None
-                 ) -> Flow[Order]:
-    """Cancel the unfilled remainder (or ``amount`` shares of it)."""
+def cancel_order(ctx: Context, order: Order | str, symbol: str | None = None,
+                 amount: int | None = None) -> Flow[Order]:
+    """Cancel the unfilled remainder (or ``amount`` shares of it) of ``order`` (an
+    ``Order`` or its number); ``symbol``, when given, must be the order's."""
+    if symbol is not None:
+        validate.symbol(symbol)
     if amount is not None:
         validate.amount(amount)
-    original = yield from _resolve(ctx, order)
+    original = yield from _resolve(ctx, order, "order_id")
+    if symbol is not None and symbol != original.symbol:
+        raise ex.InvalidInputError("symbol", symbol, f"the symbol of order {original.id} "
+                                   f"({original.symbol!r})")
     body = _revise_body(ctx, original, "02", "00", amount, 0)
-    answer = yield from call(ctx, E.REVISE, body=body)
-    cancelled = _accepted(ctx, answer, symbol=original.symbol, side=original.side, dvsn="00",
+    answer = yield from call(ctx, E.MODIFY, body=body)
+    canceled = _accepted(ctx, answer, symbol=original.symbol, side=original.side, dvsn="00",
                           amount=amount or original.remaining or original.amount, price=None,
                           exchange=original.exchange, original=original.id)
-    return cancelled.model_copy(update={"status": "canceled"})
+    return canceled.model_copy(update={"status": OrderStatus.CANCELED,
+                                        "type": original.type})
 
 
 def _revise_body(ctx: Context, original: Order, action: str, dvsn: str, amount: int | None,
@@ -120,7 +127,7 @@ def _exchange(ctx: Context, exchange: str) -> str:
     return validate.choice(exchange, allowed, "exchange")
 
 
-def _accepted(ctx: Context, answer, *, symbol: str, side: str, dvsn: str, amount: int,
+def _accepted(ctx: Context, answer, *, symbol: str, side: OrderSide, dvsn: str, amount: int,
               price: int | None, exchange: str, original: str | None = None) -> Order:
     output = {k.upper(): v for k, v in answer.section("output", dict).items()}
     number, org_no = str(output.get("ODNO", "")).strip(), str(output.get("KRX_FWDG_ORD_ORGNO", ""))
@@ -132,17 +139,18 @@ def _accepted(ctx: Context, answer, *, symbol: str, side: str, dvsn: str, amount
         moment = kst(moment.strftime("%Y%m%d"), tmd) if len(tmd) == 6 else moment
     except ValueError:
         pass
-    return Order(id=str(int(number)), org_no=org_no, symbol=symbol, side=side,
-                 type=_TYPE_NAMES[dvsn], status="open", price=price, amount=amount,
-                 remaining=amount, timestamp=millis(moment), datetime=moment,
+    kind, time_in_force = order_kind(dvsn)
+    return Order(id=str(int(number)), org_no=org_no, symbol=symbol, side=side, type=kind,
+                 time_in_force=time_in_force, status=OrderStatus.OPEN, price=price,
+                 amount=amount, remaining=amount, timestamp=millis(moment), datetime=moment,
                  original_id=original, exchange=exchange, info=answer.body)
 
 
-def _resolve(ctx: Context, order: Order | str) -> Flow[Order]:
+def _resolve(ctx: Context, order: Order | str, argument: str) -> Flow[Order]:
     """The order to amend: as given, or looked up by its number (KIS needs its branch)."""
     if isinstance(order, Order):
         return order
-    validate.order_id(order)
+    validate.order_id(order, argument)
     return (yield from fetch_order(ctx, order))
 
 
@@ -186,14 +194,14 @@ def _orders(ctx: Context, rows: list[dict[str, Any]], *, cancellations: bool = F
     """Orders from ledger rows. A cancellation record marks its original cancelled; it
     is an order of its own only if ``cancellations``."""
     today = now(ctx).strftime("%Y%m%d")
-    cancelled = {_number(r.get("orgn_odno")) for r in rows if r.get("cncl_yn") == "Y"}
+    canceled = {_number(r.get("orgn_odno")) for r in rows if r.get("cncl_yn") == "Y"}
     orders = []
     for row in rows:
         is_record = row.get("cncl_yn") == "Y"
         if is_record and not cancellations:
             continue
         number = _number(row.get("odno"))
-        orders.append(_order(row, today, is_record or number in cancelled, ""))
+        orders.append(_order(row, today, is_record or number in canceled, ""))
     return orders
 
 
@@ -207,33 +215,33 @@ def _digits(text: str) -> bool:
     return text.isascii() and text.isdigit() and len(text) <= 20
 
 
-def _order(row: dict[str, Any], today: str, cancelled: bool, tr_id: str = "") -> Order:
+def _order(row: dict[str, Any], today: str, canceled: bool, tr_id: str = "") -> Order:
     with reading("an order row", tr_id):
-        return _read_order(row, today, cancelled)
+        return _read_order(row, today, canceled)
 
 
-def _read_order(row: dict[str, Any], today: str, cancelled: bool) -> Order:
+def _read_order(row: dict[str, Any], today: str, canceled: bool) -> Order:
     amount, filled = int(row["ord_qty"]), int(row["tot_ccld_qty"])
     remaining, price = int(row["rmn_qty"]), int(row["ord_unpr"])
     moment = kst(str(row["ord_dt"]), str(row["ord_tmd"]))
-    side = "buy" if row["sll_buy_dvsn_cd"] == "02" else "sell"
+    side = OrderSide.BUY if row["sll_buy_dvsn_cd"] == "02" else OrderSide.SELL
     number, original = _number(row["odno"]), _number(row.get("orgn_odno"))
     if not _digits(number):
         raise ValueError("odno")  # ids are compared and sorted as numbers
-    if cancelled and filled < amount:
-        status = "canceled"
+    if canceled and filled < amount:
+        status = OrderStatus.CANCELED
     elif filled >= amount:
-        status = "closed"
+        status = OrderStatus.CLOSED
     elif remaining > 0 and str(row["ord_dt"]) == today:
-        status = "open"
+        status = OrderStatus.OPEN
     else:
-        status = "canceled"
-    dvsn = str(row.get("ord_dvsn_cd", ""))
+        status = OrderStatus.CANCELED
+    kind, time_in_force = order_kind(str(row.get("ord_dvsn_cd", "")))
     return Order(
         id=number, org_no=str(row.get("ord_gno_brno") or row.get("ord_orgno") or ""),
-        symbol=str(row.get("pdno", "")), side=side, type=_TYPE_NAMES.get(dvsn, dvsn),
+        symbol=str(row.get("pdno", "")), side=side, type=kind, time_in_force=time_in_force,
         status=status, price=price or None, amount=amount, filled=filled,
-        remaining=remaining if status == "open" else 0,
+        remaining=remaining if status is OrderStatus.OPEN else 0,
         average=int(row.get("avg_prvs") or 0) or None, cost=int(row.get("tot_ccld_amt") or 0),
         timestamp=millis(moment), datetime=moment,
         original_id=original if original and original != number else None,
@@ -255,18 +263,25 @@ def fetch_orders(ctx: Context, symbol: str | None = None, since: int | None = No
 
 
 def _day(millis_: Any, argument: str) -> dt.date:
-    if isinstance(millis_, bool) or not isinstance(millis_, int) or millis_ < 0:
-        raise ex.InvalidInputError(argument, millis_, "milliseconds since the epoch")
+    validate.timestamp(millis_, argument)
     return dt.datetime.fromtimestamp(millis_ / 1000, KST).date()
 
 
-def fetch_order(ctx: Context, order_id: str, day: dt.date | None = None) -> Flow[Order]:
-    number = validate.order_id(order_id)
+def fetch_order(ctx: Context, order_id: str, day: dt.date | None = None, *,
+                symbol: str | None = None) -> Flow[Order]:
+    """Order ``order_id`` of ``day`` (default: today); ``symbol``, when given, must be
+    the order's."""
+    number = validate.order_id(order_id, "order_id")
+    if symbol is not None:
+        validate.symbol(symbol)
     when = day or now(ctx).date()
     rows = yield from _ledger_rows(ctx, when, when, odno=number)
     found = [o for o in _orders(ctx, rows) if o.id == number]
     if not found:
         raise ex.NotFoundError(f"no order {number} on {when.isoformat()}")
+    if symbol is not None and found[0].symbol != symbol:
+        raise ex.InvalidInputError("symbol", symbol, f"the symbol of order {number} "
+                                   f"({found[0].symbol!r})")
     return found[0]
 
 
@@ -276,7 +291,7 @@ def fetch_open_orders(ctx: Context, symbol: str | None = None) -> Flow[ModelList
     code = validate.symbol(symbol) if symbol is not None else None
     if ctx.paper:
         today = yield from fetch_orders(ctx, code)
-        return ModelList(o for o in today if o.status == "open")
+        return ModelList(o for o in today if o.status is OrderStatus.OPEN)
     answers = yield from pages(ctx, E.OPEN_ORDERS, {**ctx.account, "INQR_DVSN_1": "0",
                                                     "INQR_DVSN_2": "0"})
     day = now(ctx).strftime("%Y%m%d")
@@ -318,7 +333,7 @@ def find_order(ctx: Context, error: ex.OrderOutcomeUnknownError) -> Flow[Order |
     tr_id = str(error.request.get("tr_id", ""))
     day = now(ctx).date()
     rows = yield from _ledger_rows(ctx, day, day, symbol=body.get("PDNO", ""))
-    side = "sell" if tr_id[-5:-1] in ("0011", "0801") else "buy"
+    side = OrderSide.SELL if tr_id[-5:-1] in ("0011", "0801") else OrderSide.BUY
     candidates = [o for o in _orders(ctx, rows, cancellations=True)
                   if o.timestamp >= (sent_at - 5) * 1000 and _matches(o, body, side)]
     return min(candidates, key=lambda o: int(o.id)) if candidates else None

@@ -1,5 +1,6 @@
-"""One KIS API call, with everything around it: the token, the rate limit, retries, and
-the rule that an order is never sent twice.
+"""The API layer's base (the seed's ``api/base.py``): one KIS API call, with everything
+around it: the token, the rate limit, retries, and the rule that an order is never sent
+twice; and cursor paging over ``tr_cont``.
 
 * Reads are retried on transport errors, on HTTP 5xx without a business code, and on
   EGW00201/EGW00215, with capped, jittered exponential backoff.
@@ -12,11 +13,13 @@ the rule that an order is never sent twice.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
@@ -26,7 +29,7 @@ from pykis.api.flow import Flow, Reserve, Send, Sleep
 from pykis.auth.manager import AuthManager
 from pykis.constants import paper_tr_id
 
-__all__ = ["Api", "Context", "RetryPolicy", "call", "pages"]
+__all__ = ["Api", "Context", "RetryPolicy", "call", "pages", "rate_key"]
 
 # Errors raised before a single byte reached KIS: even an order can be sent again.
 NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -43,9 +46,15 @@ class Api:
     order: bool = False  # sends an order: never repeated after an uncertain failure
     paper: bool = True  # the paper server has it
     paged: bool = False  # cursor paging with tr_cont and CTX_AREA_*
+    exact: bool = False  # send tr_id as given in either environment (HTTPClient)
 
     def tr(self, paper: bool) -> str:
-        return paper_tr_id(self.tr_id) if paper else str(self.tr_id)
+        return paper_tr_id(self.tr_id) if paper and not self.exact else str(self.tr_id)
+
+
+def rate_key(environment: str, app_key: str) -> str:
+    """The rate limiter's key: KIS limits calls per app key and environment."""
+    return f"{environment}:{hashlib.sha256(app_key.encode()).hexdigest()[:24]}"
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,7 @@ class Context:
     timeout: httpx.Timeout = field(default_factory=lambda: httpx.Timeout(10.0))
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     clock: Callable[[], float] = time.time
+    listings: Any = None  # pykis.api.listing.ListingCache: names and listings, per day
 
     @property
     def account(self) -> dict[str, str]:
@@ -140,7 +150,7 @@ def call(ctx: Context, api: Api, *, params: dict[str, str] | None = None,
             renewed = True
             yield from ctx.auth.invalidate(token)
             continue
-        if answer.code in RATE_LIMITED:
+        if answer.code in RATE_LIMITED or answer.status == 429:
             throttled += 1
             if throttled >= ctx.retry.throttled_attempts:
                 raise_for(answer)
@@ -151,12 +161,15 @@ def call(ctx: Context, api: Api, *, params: dict[str, str] | None = None,
 
 
 def _read(response: httpx.Response, tr_id: str) -> Answer | None:
-    """The answer, or None for a 5xx without a JSON body (a proxy's error page)."""
+    """The answer, or None for a 5xx without a JSON body (a proxy's error page). A 429
+    (Too Many Requests, which KIS itself does not send) reads as a throttled answer."""
     try:
         return read_answer(response, tr_id)
     except ex.APIError:
         if response.status_code >= 500:
             return None
+        if response.status_code == 429:
+            return Answer(429, {}, tr_id)
         raise
 
 

@@ -27,13 +27,19 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from pykis import exceptions as ex
-from pykis.api import orders
-from pykis.api.call import Context
+from pykis.api import order
+from pykis.api.base import Context
 from pykis.api.flow import Flow
-from pykis.api.quotes import now
+from pykis.api.quote import now
 from pykis.websocket.notices import NoticeBook, Update
 from pykis.websocket.protocol import (
-    BookEvent, Codec, ControlEvent, Heartbeat, NoticeEvent, ProtocolError, TradeEvent,
+    BookEvent,
+    Codec,
+    ControlEvent,
+    Heartbeat,
+    NoticeEvent,
+    ProtocolError,
+    TradeEvent,
     subscribe_message,
 )
 
@@ -201,7 +207,7 @@ class AsyncStream:
         try:
             if registration.key == self.notice_key:
                 # Fills before this moment are history, not news: known, not delivered.
-                baseline = await self._rest(orders.fetch_orders(self._ctx))
+                baseline = await self._rest(order.fetch_orders(self._ctx))
                 self._book.baseline(list(baseline), self._notices_since)
             registration.prepared = True
             if self._session and registration.key in self._registrations:
@@ -228,7 +234,7 @@ class AsyncStream:
             raise _ApprovalRefused("approval key refused")
         self._fail(registration, ex.SubscriptionError(
             f"KIS refused the subscription {registration.key[0]} {registration.key[1]!r}: "
-            f"{_redact(answer.msg1)}", msg_cd=answer.msg_cd, msg1=_redact(answer.msg1),
+            f"{_redact(answer.msg1)}", code=answer.msg_cd, msg1=_redact(answer.msg1),
             rt_cd=answer.rt_cd, tr_id=registration.key[0]))
 
     def _fail(self, registration: _Registration, error: ex.KISError) -> None:
@@ -259,7 +265,7 @@ class AsyncStream:
                 if busy > self.settings.session_retries:
                     self._fail_all(ex.SubscriptionError(
                         "another connection holds this app key's real-time session (KIS "
-                        "allows one per app key)", msg_cd="OPSP8996"))
+                        "allows one per app key)", code="OPSP8996"))
                     return
             except (_Reconnect, ConnectionClosed, InvalidHandshake, OSError, TimeoutError,
                     ex.NetworkError, ex.ServerError, ex.RateLimitError) as error:
@@ -432,7 +438,7 @@ class AsyncStream:
             buffer = self._buffer if self._buffer is not None else []
             self._buffer = buffer
             cut = len(buffer)
-            today = await self._rest(orders.fetch_orders(self._ctx))
+            today = await self._rest(order.fetch_orders(self._ctx))
             self._count(self._book.apply_snapshot(list(today)))
             del buffer[:cut]
             await asyncio.sleep(settings.recovery_grace)
@@ -443,7 +449,7 @@ class AsyncStream:
         while self._buffer:
             event = self._buffer.pop(0)
             if event.kind == "filled":
-                ledger = await self._rest(orders.fetch_order(self._ctx, event.order_id))
+                ledger = await self._rest(order.fetch_order(self._ctx, event.order_id))
                 self._count(self._book.apply_fill_verified(event, ledger))
             else:
                 self._deliver(self._book.apply_notice(event))
