@@ -12,7 +12,6 @@ import threading
 from pathlib import Path
 from typing import Any
 
-
 from pykis import KIS, AsyncKIS
 from pykis.api.base import RetryPolicy
 from pykis.sim import Env, Simulator

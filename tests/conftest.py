@@ -12,9 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 from hypothesis import settings
-from support import Kis, make_sim
 
 from pykis.sim import Env, SimConfig, Simulator
+from support import Kis, make_sim
 
 # Property tests draw the same examples every run of one Hypothesis version, with no time
 # limit per example (a result depends on the code, not on luck or a busy machine);

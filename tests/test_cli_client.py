@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from clients import build
 from typer.testing import CliRunner, Result
 
+from clients import build
 from pykis.cli.main import app
 from pykis.market import tick_size
 from pykis.sim import Env, SimConfig, SimServer, Simulator
@@ -83,8 +83,8 @@ def below_market(quote: Result, ticks: int = 10) -> int:
     return last - ticks * tick_size(last)
 
 
-def won(value: int) -> str:
-    return f"{value:,}"
+def won(value: float) -> str:
+    return f"{value:,.0f}"
 
 
 def order_rows(output: str) -> dict[str, list[str]]:
@@ -103,7 +103,8 @@ def test_quote_one_symbol(tmp_path: Path) -> None:
     [row] = cells(out, "005930")
     assert "Quotes at" in out and "KST" in out
     assert row[-3:] == [won(ticker.lower_limit), "~", won(ticker.upper_limit)]
-    assert int(row[2].replace(",", "")) > 0  # last (inquire-price has no name: "—")
+    assert int(row[2].replace(",", "")) > 0
+    assert "삼성" in out and "—" not in row[1]  # the name, from KIS's master files
 
 
 def test_quote_several_symbols_are_batched() -> None:

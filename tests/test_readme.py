@@ -10,7 +10,6 @@ import threading
 import time
 from pathlib import Path
 
-
 from pykis.sim import Env, SimConfig, SimServer, Simulator
 
 README = Path(__file__).parent.parent / "README.md"

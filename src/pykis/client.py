@@ -84,6 +84,7 @@ class _Surface:
         _require_text(app_key, "app_key")
         _require_text(app_secret, "app_secret")
         cano, product = validate.account_number(account_no)
+        self._account_no = account_no
         environment = "paper" if is_paper else "real"
         # KIS_BASE_URL points every client that names no host at a simulator, so code
         # written for KIS runs on one unchanged.
@@ -115,7 +116,7 @@ class _Surface:
     def __repr__(self) -> str:
         ctx = self._ctx
         return (f"{type(self).__name__}(app_key='{ctx.app_key[:4]}…', "
-                f"account_no='{ctx.cano}-{ctx.product}', is_paper={ctx.paper}, "
+                f"account_no='{self._account_no}', is_paper={ctx.paper}, "
                 f"base_url={ctx.base_url!r})")
 
     @property
@@ -129,7 +130,8 @@ class _Surface:
 
     @property
     def account_no(self) -> str:
-        return f"{self._ctx.cano}-{self._ctx.product}"
+        """As it was given ("12345678-01" or "1234567801")."""
+        return self._account_no
 
     @property
     def is_paper(self) -> bool:

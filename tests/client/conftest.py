@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from clients import build
-from support import make_sim
 
+from clients import build
 from pykis.sim import Env, Simulator
+from support import make_sim
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ def test_from_env_builds_both_clients_and_arguments_win(tmp_path: Path, monkeypa
     monkeypatch.setenv("KIS_ACCOUNT_NO", "1234567801")
     monkeypatch.delenv("KIS_PAPER", raising=False)
     with KIS.from_env(env_file=None, is_paper=True, token_path=tmp_path / "t.json") as kis:
-        assert kis.is_paper and kis.account_no == "12345678-01"
+        assert kis.is_paper and kis.account_no == "1234567801"  # as it was given
         assert SECRET not in repr(kis)
     client = AsyncKIS.from_env(env_file=None, token_path=tmp_path / "t.json")
     assert not client.is_paper

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from clients import build
 
+from clients import build
 from pykis import (
     NetworkError,
     OrderOutcomeUnknownError,

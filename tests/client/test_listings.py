@@ -9,8 +9,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from clients import build
 
+from clients import build
 from pykis import APIError, InvalidInputError, Listing, UnsupportedError
 from pykis.market import InstrumentKind, Market
 from pykis.sim import Env, SimConfig, Simulator

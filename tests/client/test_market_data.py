@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from clients import requests_made
 
+from clients import requests_made
 from pykis import InvalidInputError, NotFoundError, OrderBook, Ticker
 from pykis.market import KST, is_on_grid, price_limits
 from pykis.sim import Env

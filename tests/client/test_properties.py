@@ -175,9 +175,8 @@ def busy_sim(tmp_path_factory):
     """A simulator whose account has holdings and today's orders, filled and open, so
     that every call's answer has rows to break; and a token store for every client."""
     from clients import build
-    from support import make_sim
-
     from pykis.sim import Env
+    from support import make_sim
 
     sim, tokens = make_sim(), MemoryTokenStore()
     # One token store: the simulator's clock stands still, so a second issuance within

@@ -10,11 +10,11 @@ import threading
 from pathlib import Path
 
 import pytest
-from support import make_sim
 
 from pykis import KIS, AsyncKIS
 from pykis.sim import Env, SimServer
 from pykis.utils.ratelimit import FileStore
+from support import make_sim
 
 
 def _arguments(creds: dict, base_url: str, tmp: str) -> dict:

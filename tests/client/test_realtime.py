@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
+from clients import FAST_RETRY, NO_LIMIT
 from pykis import KIS, AsyncKIS
 from pykis import exceptions as ex
 from pykis.sim import AccountSpec, Env
@@ -24,7 +25,6 @@ from pykis.sim.server import SimServer
 from pykis.utils.ratelimit import MemoryStore
 from pykis.websocket.client import AsyncStream, StreamSettings
 from pykis.websocket.watch import Realtime
-from clients import FAST_RETRY, NO_LIMIT
 from support import make_sim
 
 QUICK = StreamSettings(backoff_base=0.05, backoff_cap=0.2, recovery_grace=0.2,

@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
+from clients import FAST_RETRY, NO_LIMIT
 from pykis import AsyncKIS
 from pykis import exceptions as ex
 from pykis.market import tick_size
@@ -28,7 +29,6 @@ from pykis.sim import AccountSpec, Env, SimConfig, Simulator
 from pykis.sim.server import SimServer
 from pykis.utils.ratelimit import MemoryStore
 from pykis.websocket.client import StreamSettings
-from clients import FAST_RETRY, NO_LIMIT
 from support import MORNING
 
 SECONDS = float(os.environ.get("PYKIS_RELIABILITY_SECONDS", "180"))

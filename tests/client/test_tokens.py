@@ -8,11 +8,14 @@ import json
 import multiprocessing as mp
 import stat
 import threading
+import time
 
+import httpx
 import pytest
-from clients import NO_LIMIT, build
 
-from pykis import KIS, AsyncKIS, AuthenticationError
+from clients import NO_LIMIT, build
+from pykis import KIS, AsyncKIS, AuthenticationError, NetworkError
+from pykis.api.base import RetryPolicy
 from pykis.auth import MemoryTokenStore
 from pykis.sim import Env, SimConfig, SimServer, Simulator
 from pykis.sim.auth import TokenRules
@@ -195,3 +198,26 @@ def test_secret_never_in_repr(sim, tmp_path) -> None:
     token = json.loads((tmp_path / "t.json").read_text()).popitem()[1]["token"]["value"]
     assert creds.app_secret not in text and token not in text and creds.app_key not in text
     kis.close()
+
+
+def test_an_issuance_that_never_reached_kis_costs_no_wait(sim, tmp_path) -> None:
+    """The connection was refused: KIS saw no issuance call, so the next try need not
+    wait out the one-a-minute rule (on a frozen clock it would wait for ever)."""
+    refused = []
+
+    def flaky(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/oauth2/tokenP" and not refused:
+            refused.append(request)
+            raise httpx.ConnectError("connection refused", request=request)
+        return sim.transport().handle_request(request)
+
+    kis = build(sim, Env.REAL, "sync", tmp_path, transport=httpx.MockTransport(flaky),
+                retry=RetryPolicy(attempts=1))
+    try:
+        with pytest.raises(NetworkError):
+            kis.fetch_ticker("005930")
+        started = time.monotonic()
+        assert kis.fetch_ticker("005930").last > 0
+        assert time.monotonic() - started < 5 and len(refused) == 1
+    finally:
+        kis.close()

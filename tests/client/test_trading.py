@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from clients import build, requests_made
-from support import make_sim
 
+from clients import build, requests_made
 from pykis import (
     Balance,
     InsufficientBalanceError,
@@ -20,6 +19,7 @@ from pykis import (
 )
 from pykis.market import KST, tick_size
 from pykis.sim import AccountSpec, Env
+from support import make_sim
 
 
 def below(kis, ticks: int = 10, symbol: str = "005930") -> int:
@@ -64,9 +64,11 @@ def test_edit_moves_the_remainder(kis) -> None:
 def test_cancel_all_or_part(kis) -> None:
     order = kis.create_limit_order("005930", "buy", 5, below(kis))
     part = kis.cancel_order(order, amount=2)
-    assert (part.status, part.original_id, part.amount) == ("canceled", order.id, 2)
+    assert (part.id, part.status, part.amount, part.remaining) == (order.id, "open", 5, 3)
+    assert part.info["output"]["ODNO"]  # the cancellation's own number at KIS
     assert kis.fetch_order(order.id).remaining == 3
-    kis.cancel_order(order.id)
+    rest = kis.cancel_order(order.id)
+    assert (rest.id, rest.status, rest.remaining) == (order.id, "canceled", 0)
     assert kis.fetch_open_orders() == []
     assert kis.fetch_order(order.id).status == "canceled"
     with pytest.raises(OrderError):

@@ -101,7 +101,8 @@ def test_the_full_cycle_buy_then_sell_with_pnl_by_hand(engine, sim):
     assert trade.pnl == pnl_1 + pnl_2
     assert trade.fees == commission(buy_value) + commission(sale_1) + commission(sale_2)
     basis = buy_value + commission(buy_value)
-    assert trade.pnl_percent == (Decimal(pnl_1 + pnl_2) * 100 / basis).quantize(Decimal("0.0001"))
+    assert trade.pnl_percent == float((Decimal(pnl_1 + pnl_2) * 100 / basis).quantize(
+        Decimal("0.0001")))
     assert trade.reason == "the rest" and engine.get_current_positions() == []
     assert engine.api.kis.get_position("005930") is None
     cash = sim.account_by_number(engine.api.kis.account_no).cash()
@@ -284,8 +285,8 @@ def test_the_status_values_the_positions_and_the_account(engine, sim):
     assert status.market_value == position.market_value == 10 * position.price
     balance = engine.api.get_balance()
     assert status.equity == balance.total and status.cash == balance.free
-    assert status.exposure == (Decimal(status.market_value) / status.equity).quantize(
-        Decimal("0.000001"))
+    assert status.exposure == float((Decimal(status.market_value) / status.equity).quantize(
+        Decimal("0.000001")))
     assert status.unrealized_pnl == position.unrealized_pnl < 0  # the costs of getting out
     assert status.open_orders == 0 and status.day_start_equity == 10_000_000
 

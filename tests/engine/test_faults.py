@@ -29,9 +29,8 @@ from dataclasses import dataclass, field
 
 import httpx
 import pytest
-from clients import FAST_RETRY, NO_LIMIT
-from support import MORNING
 
+from clients import FAST_RETRY, NO_LIMIT
 from pykis import KIS
 from pykis import exceptions as ex
 from pykis.engine import EngineSettings, KISTradingEngine
@@ -40,6 +39,7 @@ from pykis.engine.results import TradeResult
 from pykis.engine.store import OrderState
 from pykis.sim import AccountSpec, Env, SimConfig, SimServer, Simulator
 from pykis.utils.ratelimit import MemoryStore
+from support import MORNING
 
 TICKERS = ("005930", "000660", "035420", "105560", "055550", "000270", "005380", "068270",
            "034020", "028260")

@@ -38,7 +38,7 @@ def test_take_profit_on_the_real_time_stream(tmp_path):
     with SimServer(sim) as server, make_engine(sim, tmp_path, limits=limits,
                                                base_url=server.base_url) as engine:
         bought = engine.execute_buy_order("005930", 2)
-        goal = int(bought.price * Decimal("1.02")) // 100 * 100
+        goal = int(Decimal(str(bought.price)) * Decimal("1.02")) // 100 * 100
         decisions = []
         timer = threading.Timer(0.5, move, (sim, goal))
         timer.start()
@@ -107,7 +107,7 @@ def test_without_a_stream_it_polls_and_keeps_trading(tmp_path):
                                                base_url=server.base_url,
                                                ws_url="ws://127.0.0.1:9/tryitout") as engine:
         bought = engine.execute_buy_order("005930", 1)
-        move(sim, int(bought.price * Decimal("0.95")) // 100 * 100)
+        move(sim, int(Decimal(str(bought.price)) * Decimal("0.95")) // 100 * 100)
         report = Monitor(engine, ["005930"], settings=settings).run(
             seconds=20, until=lambda m: not engine.store.open_trades())
     assert report.stopped == "done" and report.ticks["stream"] == 0 and report.ticks["poll"]

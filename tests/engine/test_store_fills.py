@@ -258,7 +258,7 @@ def test_the_ledger_survives_a_restart(database_url, clock):
         order = placed(store, "buy", 10, 70_000, "121")
         store.record_fill(order.id, key="a", quantity=10, price=70_000, filled_at=clock.now)
     with Store(database_url, clock=clock) as reopened:
-        assert reopened.revision() == "0003"
+        assert reopened.revision() == "0004"
         trade = reopened.open_trades()[0]
         assert (trade.open_quantity, trade.entry_price, trade.opened_at) == (
             10, Decimal("70000.0000"), clock.now)

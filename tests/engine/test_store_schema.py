@@ -4,8 +4,10 @@ and PostgreSQL; opening a database migrates it, once, even when processes race."
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 import threading
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -13,11 +15,18 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import BigInteger, Column, Engine, Integer, MetaData, create_engine, inspect, text
 
-from pykis.engine.store import Base, OrderIntent, OrderState, Store, database_url, default_database_path
+from pykis.engine.store import (
+    Base,
+    OrderIntent,
+    OrderState,
+    Store,
+    database_url,
+    default_database_path,
+)
 from pykis.models import OrderStatus
 
 TABLES = ("trades", "orders", "fills", "equity_marks")
-HEAD = "0003"  # the newest migration
+HEAD = "0004"  # the newest migration
 
 
 def differences(engine: Engine, metadata: MetaData) -> list:
@@ -240,3 +249,27 @@ def test_a_cancelled_order_of_0002_reads_canceled_after_0003(database_url, clock
         with upgraded.engine.begin() as connection:
             states = connection.exec_driver_sql("SELECT state FROM orders").scalars().all()
         assert states == ["cancelled"]
+
+
+def test_prices_in_a_sqlite_ledger_are_numbers_a_reader_can_use(tmp_path, clock) -> None:
+    """The seed's reader queries the trades table with SQL: the prices must come back as
+    numbers (and sort as numbers), from a new ledger and from one made before 0004."""
+    path = tmp_path / "old.sqlite3"
+    with Store(path, clock=clock, migrate=False) as old:
+        old.upgrade("0003")
+        with old.engine.begin() as connection:
+            for id_, price in ((1, "9500.5000"), (2, "70000.0000")):
+                connection.exec_driver_sql(
+                    "INSERT INTO trades (id, strategy, ticker, market, kind, trade_status, "
+                    "quantity, open_quantity, entry_price, buy_value, sell_value, open_cost, "
+                    "open_fees, fees, tax, pnl, realized_basis, entry_reason, opened_at, "
+                    f"updated_at) VALUES ({id_}, '', '005930', 'KOSPI', 'STOCK', 'OPEN', 1, "
+                    f"1, '{price}', 1, 0, 1, 0, 0, 0, 0, 0, '', '2026-03-03 01:30:00', "
+                    "'2026-03-03 01:30:00')")
+    with Store(path, clock=clock) as upgraded:
+        assert [t.entry_price for t in upgraded.open_trades()] == [Decimal("9500.5000"),
+                                                                   Decimal("70000.0000")]
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT ticker, entry_price, quantity FROM trades WHERE "
+                          "trade_status = 'OPEN' ORDER BY entry_price DESC").fetchall()
+    assert rows == [("005930", 70000, 1), ("005930", 9500.5, 1)]

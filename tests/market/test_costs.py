@@ -10,7 +10,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pykis.exceptions import InvalidInputError
-from pykis.models import OrderSide
 from pykis.market import (
     Commission,
     InstrumentKind,
@@ -20,6 +19,7 @@ from pykis.market import (
     TradingCosts,
     TransactionTax,
 )
+from pykis.models import OrderSide
 
 D = dt.date
 STOCK, ETF, ETN = InstrumentKind.STOCK, InstrumentKind.ETF, InstrumentKind.ETN

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
+
 from pykis.market import KST
 from pykis.sim import Credentials, Env, SimConfig, SimServer, Simulator
 

@@ -54,6 +54,9 @@ def test_models_build_from_the_seeds_own_field_values() -> None:
                     open=70_000.0, high=71_000.0, low=69_500.0, close=70_500.0, last=70_500.0,
                     volume=1_234_567, change=500.0, change_percent=0.71)
     assert ticker.last == 70_500 and ticker.change_percent == 0.71 and ticker.info == {}
+    assert isinstance(ticker.last, float) and ticker.last * 1.01 > ticker.last
+    assert Ticker(**{**ticker.model_dump(), "info": None, "last": 70_500.5}).last == 70_500.5
+    ticker.last = 71_000.0  # plain pydantic models, as the seed's: fields can be set
     order = Order(id="0000123456", symbol="005930", side=OrderSide.BUY, type=OrderType.LIMIT,
                   status=OrderStatus.OPEN, amount=10, price=70_000, remaining=10,
                   timestamp=1_763_602_200_000, datetime=NOW)

@@ -9,13 +9,13 @@ import sqlite3
 from decimal import Decimal
 
 import pytest
-from support import use_account
 
 from pykis.engine import KISAPIClient, KISTradingEngine, TradeResult
 from pykis.engine.store import default_database_path
 from pykis.exceptions import AuthenticationError
 from pykis.market import tick_size
 from pykis.sim import Credentials, FaultRule, Simulator
+from support import use_account
 
 
 @pytest.fixture
@@ -150,3 +150,25 @@ def test_a_server_that_cannot_be_reached_is_a_failed_trade(sim, real, monkeypatc
     with KISAPIClient() as client:
         result = client.execute_buy_order("005930", 1)
     assert not result.success and "NetworkError" in result.message
+
+
+def test_an_order_filled_after_the_wait_is_seen_by_the_next_call(client, sim, real) -> None:
+    """The seed's calls are all a user has: no reconcile(). An order that was still
+    working when execute_buy_order stopped waiting, and filled later, shows in the next
+    call's positions and does not block the next buy; one cancelled at KIS meanwhile
+    does not block the sale either."""
+    book = client.kis.fetch_order_book("005930")
+    below = book.bids[1][0]
+    resting = client.execute_buy_order("005930", 2, below, fill_timeout=0)
+    assert resting.success and resting.quantity == 0 and resting.status == "accepted"
+    sim.market.move_price("005930", sim.clock.now(), below - tick_size(below))  # fills it
+    [position] = client.get_current_positions()
+    assert (position.ticker, position.quantity) == ("005930", 2)
+    more = client.execute_buy_order("005930", 1)
+    assert more.success and more.quantity == 1, more.message
+    high = int(client.get_current_price("005930")) + 20 * tick_size(below)
+    ask = client.execute_sell_order("005930", 3, high, fill_timeout=0)
+    assert ask.success and ask.quantity == 0
+    client.kis.cancel_order(ask.order_id, "005930")  # by hand, outside the engine
+    sold = client.execute_sell_order("005930", 3, reason="done")
+    assert sold.success and sold.quantity == 3, sold.message

@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from support import Kis, caller, make_sim, ok
 
 from pykis.market import tick_size
 from pykis.sim import AccountSpec, Env
 from pykis.sim.wire.fields import FIELDS
+from support import Kis, caller, make_sim, ok
 
 
 def keys(endpoint: str, section: str) -> list[str]:

@@ -4,10 +4,10 @@ refuses missing, invalid, revoked and expired credentials."""
 from __future__ import annotations
 
 import pytest
-from support import Kis, caller, make_sim, ok, refused
 
 from pykis.sim import Env
 from pykis.sim.auth import TokenRules
+from support import Kis, caller, make_sim, ok, refused
 
 
 def issue(kis: Kis):

@@ -6,9 +6,9 @@ import datetime as dt
 
 import httpx
 import pytest
-from support import MORNING, Kis, ok
 
 from pykis.market import KST
+from support import MORNING, Kis, ok
 
 
 def test_health_and_state(http: httpx.Client, sim) -> None:

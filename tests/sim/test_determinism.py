@@ -7,11 +7,11 @@ import datetime as dt
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support import MORNING, QUOTES, caller, make_sim, ok
 
 from pykis.market import KST, is_on_grid, price_limits
 from pykis.sim import Env, SimConfig, Simulator
 from pykis.sim.market import FIRST_DAY
+from support import MORNING, QUOTES, caller, make_sim, ok
 
 CALLS = [
     (QUOTES + "inquire-price", "FHKST01010100", {"FID_COND_MRKT_DIV_CODE": "J",

@@ -7,9 +7,9 @@ import time
 
 import httpx
 import pytest
-from support import Kis, caller, make_sim, ok, refused
 
 from pykis.sim import Env
+from support import Kis, caller, make_sim, ok, refused
 
 
 def set_faults(kis: Kis, *rules: dict) -> dict:

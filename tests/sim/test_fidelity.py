@@ -8,9 +8,9 @@ import json
 from pathlib import Path
 
 import pytest
-from support import QUOTES, Kis, ok
 
 from pykis.sim import Env
+from support import QUOTES, Kis, ok
 
 CAPTURES = Path(__file__).parent.parent / "fixtures" / "captures"
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from support import QUOTES, TRADING, Kis, make_sim, ok, refused
 
 from pykis.sim import Env
 from pykis.sim.ratelimit import RateLimiter, WindowKind
+from support import QUOTES, TRADING, Kis, make_sim, ok, refused
 
 PRICE = {"FID_COND_MRKT_DIV_CODE": "J", "FID_INPUT_ISCD": "005930"}
 

@@ -10,12 +10,12 @@ import zipfile
 
 import httpx
 import pytest
-from support import MORNING, QUOTES, TRADING_DAY, Kis, caller, make_sim, ok, refused
 
 from pykis.market import KST, InstrumentKind, Market
 from pykis.sim import SimServer
 from pykis.sim.universe import isin
 from pykis.sim.wire import master
+from support import MORNING, QUOTES, TRADING_DAY, Kis, caller, make_sim, ok, refused
 
 STOCK_INFO, INFO = QUOTES + "search-stock-info", QUOTES + "search-info"
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from support import Kis, caller, make_sim, ok, refused
 
 from pykis.market import KST, tick_size
 from pykis.sim import AccountSpec, Env
+from support import Kis, caller, make_sim, ok, refused
 
 
 def quote(kis: Kis, code: str = "005930") -> dict:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from support import MORNING, QUOTES, TRADING_DAY, Kis, caller, make_sim, ok
 
 from pykis.market import InstrumentKind, is_on_grid, price_limits, tick_size
 from pykis.sim.wire.fields import FIELDS
+from support import MORNING, QUOTES, TRADING_DAY, Kis, caller, make_sim, ok
 
 J = {"FID_COND_MRKT_DIV_CODE": "J"}
 

@@ -10,9 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from support import Kis, make_sim, ok
 
 from pykis.sim import Env, SimServer, Simulator
+from support import Kis, make_sim, ok
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,13 @@ from hypothesis import strategies as st
 from pykis.market import KST
 from pykis.websocket.fields import FIELDS
 from pykis.websocket.protocol import (
-    BookEvent, Codec, ControlEvent, Heartbeat, NoticeEvent, ProtocolError, TradeEvent,
+    BookEvent,
+    Codec,
+    ControlEvent,
+    Heartbeat,
+    NoticeEvent,
+    ProtocolError,
+    TradeEvent,
     subscribe_message,
 )
 

@@ -24,15 +24,20 @@ from typing import Any
 import httpx
 
 from pykis import exceptions as ex
-from pykis.api.errors import RATE_LIMITED, TOKEN_INVALID, Answer, raise_for, read_answer
+from pykis.api.errors import (
+    NEVER_SENT,
+    RATE_LIMITED,
+    TOKEN_INVALID,
+    Answer,
+    raise_for,
+    read_answer,
+)
 from pykis.api.flow import Flow, Reserve, Send, Sleep
 from pykis.auth.manager import AuthManager
 from pykis.constants import paper_tr_id
 
 __all__ = ["Api", "Context", "RetryPolicy", "call", "pages", "rate_key"]
 
-# Errors raised before a single byte reached KIS: even an order can be sent again.
-NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 MAX_PAGES = 1_000
 
 

@@ -18,11 +18,15 @@ import httpx
 
 from pykis import exceptions as ex
 
-__all__ = ["Answer", "read_answer", "raise_for", "reading", "RATE_LIMITED", "TOKEN_INVALID"]
+__all__ = ["Answer", "NEVER_SENT", "RATE_LIMITED", "TOKEN_INVALID", "raise_for", "read_answer",
+           "reading"]
 
 # What reading a malformed field raises: a missing key, a row that is not an object, text
 # where a number belongs, an infinite number for a count.
 UNREADABLE = (KeyError, IndexError, AttributeError, TypeError, ValueError, OverflowError)
+# Errors raised before a single byte reached KIS: even an order can be sent again, and a
+# token issuance that failed so does not count against KIS's one-a-minute rule.
+NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 TOKEN_INVALID = frozenset({"EGW00121", "EGW00122", "EGW00123"})
 RATE_LIMITED = frozenset({"EGW00201", "EGW00215"})  # KIS did nothing: safe to retry
 _CLASSES: dict[type[ex.KISError], frozenset[str]] = {
@@ -112,6 +116,8 @@ def raise_for(answer: Answer, *, order: bool = False) -> None:
             cls = ex.ServerError
         else:
             cls = ex.OrderError if order else ex.APIError
-    text = answer.message or f"HTTP {answer.status}"
-    raise cls(f"KIS refused the request: {text}", tr_id=answer.tr_id, status_code=answer.status,
+    # The message is KIS's msg1, as the seed's HTTPClient raises it; describe() adds
+    # the code, the TR ID and the status.
+    text = answer.message or f"KIS refused the request (HTTP {answer.status})"
+    raise cls(text, tr_id=answer.tr_id, status_code=answer.status,
               **answer._said())

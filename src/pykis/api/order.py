@@ -76,7 +76,10 @@ def edit_order(ctx: Context, order: Order | str, amount: int | None = None,
 def cancel_order(ctx: Context, order: Order | str, symbol: str | None = None,
                  amount: int | None = None) -> Flow[Order]:
     """Cancel the unfilled remainder (or ``amount`` shares of it) of ``order`` (an
-    ``Order`` or its number); ``symbol``, when given, must be the order's."""
+    ``Order`` or its number); ``symbol``, when given, must be the order's. Returns the
+    order as the cancellation leaves it (its own id; ``canceled``, or still ``open``
+    with what a partial cancellation left). KIS books the cancellation under a number
+    of its own: ``info["output"]["ODNO"]``."""
     if symbol is not None:
         validate.symbol(symbol)
     if amount is not None:
@@ -87,11 +90,13 @@ def cancel_order(ctx: Context, order: Order | str, symbol: str | None = None,
                                    f"({original.symbol!r})")
     body = _revise_body(ctx, original, "02", "00", amount, 0)
     answer = yield from call(ctx, E.MODIFY, body=body)
-    canceled = _accepted(ctx, answer, symbol=original.symbol, side=original.side, dvsn="00",
-                          amount=amount or original.remaining or original.amount, price=None,
-                          exchange=original.exchange, original=original.id)
-    return canceled.model_copy(update={"status": OrderStatus.CANCELED,
-                                        "type": original.type})
+    _accepted(ctx, answer, symbol=original.symbol, side=original.side, dvsn="00",
+              amount=amount or original.remaining or original.amount, price=None,
+              exchange=original.exchange, original=original.id)  # KIS's answer, checked
+    left = max(original.remaining - amount, 0) if amount else 0
+    return original.model_copy(update={
+        "status": OrderStatus.OPEN if left else OrderStatus.CANCELED, "remaining": left,
+        "info": answer.body})
 
 
 def _revise_body(ctx: Context, original: Order, action: str, dvsn: str, amount: int | None,

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 
@@ -36,7 +37,9 @@ def amount(value: object, argument: str = "amount") -> int:
 def price(value: object, kind: InstrumentKind | None = None, argument: str = "price") -> int:
     """A limit price on the tick grid. Without the instrument's kind, the finer grid
     (ETF/ETN ticks are never coarser than stock ticks) so no valid price is refused;
-    KIS refuses the rest (APBK0506)."""
+    KIS refuses the rest (APBK0506). A whole float (``ticker.last - 500``) is taken."""
+    if isinstance(value, float) and math.isfinite(value) and value == int(value):
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise InvalidInputError(argument, value, "a positive whole number of KRW")
     if not is_on_grid(value, kind or InstrumentKind.ETF):

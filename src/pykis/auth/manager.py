@@ -32,7 +32,7 @@ from collections.abc import Callable
 import httpx
 
 from pykis import exceptions as ex
-from pykis.api.errors import read_answer
+from pykis.api.errors import NEVER_SENT, read_answer
 from pykis.api.flow import Blocking, Flow, Send, Sleep
 from pykis.auth.token import FileTokenStore, Issue, Token, TokenStore, Use, Wait, entry_key
 from pykis.config import cache_dir
@@ -220,7 +220,9 @@ class AuthManager:
         except BaseException as error:
             if isinstance(error, ex.AuthenticationError):
                 self._refused = (self._clock(), error)
-            yield Blocking(lambda: self.store.abandon(self._key, decision.lease))
+            charged = not isinstance(error.__cause__, NEVER_SENT)
+            yield Blocking(lambda: self.store.abandon(self._key, decision.lease,
+                                                      charged=charged))
             raise
         if token is None:  # refused for now: the store makes the next caller wait the interval
             yield Blocking(lambda: self.store.abandon(self._key, decision.lease))

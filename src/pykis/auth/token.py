@@ -77,7 +77,7 @@ def entry_key(environment: str, app_key: str, server: str = "") -> str:
 class TokenStore(Protocol):
     def begin(self, key: str, now: float, margin: float, interval: float) -> Decision: ...
     def finish(self, key: str, lease: str, token: Token) -> None: ...
-    def abandon(self, key: str, lease: str) -> None: ...
+    def abandon(self, key: str, lease: str, *, charged: bool = True) -> None: ...
     def invalidate(self, key: str, value: str) -> None: ...
 
 
@@ -95,16 +95,23 @@ def _decide(entry: dict[str, Any], now: float, margin: float, interval: float) -
     if now - last_call < interval:  # KIS allows one issuance call per interval
         return Wait(interval - (now - last_call) + 0.01)
     owner = uuid.uuid4().hex
-    entry["lease"] = {"owner": owner, "until": now + LEASE_SECONDS}
+    entry["lease"] = {"owner": owner, "until": now + LEASE_SECONDS, "previous": last_call}
     entry["last_call"] = now
     return Issue(owner)
 
 
-def _finish(entry: dict[str, Any], lease: str, token: Token | None) -> None:
+def _finish(entry: dict[str, Any], lease: str, token: Token | None,
+            charged: bool = True) -> None:
+    """End ``lease``: keep ``token`` if one was issued. ``charged=False``: the issuance
+    call never reached KIS (the connection was refused), so it does not count against
+    the one-a-minute rule."""
     if token is not None:
         entry["token"] = {"value": token.value, "expires_at": token.expires_at,
                           "issued_at": token.issued_at}
-    if (entry.get("lease") or {}).get("owner") == lease:
+    held = entry.get("lease") or {}
+    if held.get("owner") == lease:
+        if not charged:
+            entry["last_call"] = held.get("previous", 0.0)
         entry["lease"] = None
 
 
@@ -128,9 +135,9 @@ class MemoryTokenStore:
         with self._lock:
             _finish(self._entries.setdefault(key, {}), lease, token)
 
-    def abandon(self, key: str, lease: str) -> None:
+    def abandon(self, key: str, lease: str, *, charged: bool = True) -> None:
         with self._lock:
-            _finish(self._entries.setdefault(key, {}), lease, None)
+            _finish(self._entries.setdefault(key, {}), lease, None, charged)
 
     def invalidate(self, key: str, value: str) -> None:
         with self._lock:
@@ -151,8 +158,8 @@ class FileTokenStore:
     def finish(self, key: str, lease: str, token: Token) -> None:
         self._update(key, lambda entry: _finish(entry, lease, token))
 
-    def abandon(self, key: str, lease: str) -> None:
-        self._update(key, lambda entry: _finish(entry, lease, None))
+    def abandon(self, key: str, lease: str, *, charged: bool = True) -> None:
+        self._update(key, lambda entry: _finish(entry, lease, None, charged))
 
     def invalidate(self, key: str, value: str) -> None:
         self._update(key, lambda entry: _invalidate(entry, value))

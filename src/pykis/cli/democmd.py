@@ -97,7 +97,7 @@ def _cycle(console: Console, engine, kis: KIS, server, symbol: str, name: str, a
     at_broker = kis.get_position(symbol)
     if at_broker is None or at_broker.amount != position.quantity:
         _fail(f"the broker holds {at_broker}, the engine {position.quantity}")
-    target = position.entry_price * (1 + take_profit)
+    target = position.entry_price * (1 + float(take_profit))
     _step(console, 3, "Position verified",
           f"engine: {position.quantity} @ {position.entry_price:,.0f}; KIS balance: "
           f"{at_broker.amount} @ {at_broker.average_price:,.0f}")

@@ -23,16 +23,19 @@ __all__ = ["balance_table", "book_table", "ohlcv_table", "orders_table", "percen
 UP, DOWN = "red", "bright_blue"
 
 
-def won(value: int | None) -> str:
-    return "—" if value is None else f"{value:,}"
+def won(value: float | None) -> str:
+    """KRW as KIS counts them: whole numbers (a float from a model shows no .0)."""
+    if value is None:
+        return "—"
+    return f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
 
 
 def trend(value: float, text: str) -> Text:
     return Text(text, style=UP if value > 0 else DOWN if value < 0 else "")
 
 
-def signed(value: int) -> Text:
-    return trend(value, f"{value:+,}")
+def signed(value: float) -> Text:
+    return trend(value, f"{value:+,.0f}" if value == int(value) else f"{value:+,.2f}")
 
 
 def percent(value: float) -> Text:

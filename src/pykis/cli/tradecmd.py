@@ -114,10 +114,11 @@ def cancel(
 ) -> None:
     """Cancel an open order, or part of it."""
     with client(paper, base_url, sim) as kis:
-        record = kis.cancel_order(order_id, amount=qty)
+        order = kis.cancel_order(order_id, amount=qty)
     # KIS books a cancellation as an order of its own, pointing at the one it cancels.
-    title = f"Cancellation {record.id} of order {record.original_id} accepted"
-    Console().print(orders_table([record], title))
+    record = str(order.info.get("output", {}).get("ODNO", "")).lstrip("0") or "?"
+    title = f"Cancellation {record} of order {order.id} accepted"
+    Console().print(orders_table([order], title))
 
 
 def register(app: typer.Typer) -> None:

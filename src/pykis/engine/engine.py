@@ -29,7 +29,7 @@ from pykis.engine.instruments import instrument_of
 from pykis.engine.planning import OrderPlan, Refusal, plan_buy, plan_sell
 from pykis.engine.pnl import percent
 from pykis.engine.portfolio import Portfolio, Sizing
-from pykis.engine.reconcile import reconcile
+from pykis.engine.reconcile import reconcile, sync_working
 from pykis.engine.reports import position_reports, trade_record, trade_result
 from pykis.engine.results import (
     EngineStatus,
@@ -71,6 +71,7 @@ class KISTradingEngine:
         self.limits = limits or RiskLimits()
         self.settings = settings or EngineSettings()
         self.executor = Executor(self.api, self.store, self.settings.execution)
+        self._reconciled = False  # a reconciliation has run in this process
         self.api.attach(self)  # the seed's client.execute_buy_order(...) trades through here
 
     @classmethod
@@ -143,6 +144,7 @@ class KISTradingEngine:
 
     def get_current_positions(self) -> list[PositionReport]:
         """The engine's open trades, valued at live prices (by its portfolio)."""
+        self._catch_up()
         trades = self.store.open_trades()
         return position_reports(trades, self.portfolio(trades=trades), self._prices,
                                 self._today())
@@ -156,45 +158,74 @@ class KISTradingEngine:
     def reconcile(self, *, wait: bool = True) -> ReconcileReport:
         """Bring the store in line with KIS: intents never sent are dropped, orders of
         unknown outcome looked up, working orders' fills and cancellations recorded,
-        holdings compared. Run it at start-up, before trading."""
-        return reconcile(self.executor, self.store, self.api, wait=wait)
+        holdings compared. Run it at start-up, before trading (the engine runs one itself
+        before its first trade or valuation if it has not)."""
+        report = reconcile(self.executor, self.store, self.api, wait=wait)
+        self._reconciled = True
+        return report
 
     def status(self) -> EngineStatus:
+        self._catch_up()
         balance = self.api.get_balance()
+        cash, equity = int(balance.free), int(balance.total)  # whole KRW, as KIS counts
         trades = self.store.open_trades()
-        positions = position_reports(trades, self.portfolio(balance.free, trades=trades),
+        positions = position_reports(trades, self.portfolio(cash, trades=trades),
                                      self._prices, self._today())
         day = self._today()
         start = dt.datetime(day.year, day.month, day.day, tzinfo=KST)
         value = sum(p.market_value or 0 for p in positions)
         return EngineStatus(
-            cash=balance.free, positions=tuple(positions), market_value=value,
-            equity=balance.total, exposure=percent(value, balance.total) / 100
-            if balance.total > 0 else None,
+            cash=cash, positions=tuple(positions), market_value=value,
+            equity=equity, exposure=percent(value, equity) / 100 if equity > 0 else None,
             unrealized_pnl=sum(p.unrealized_pnl or 0 for p in positions),
             realized_pnl_today=self.store.realized_pnl(start, start + dt.timedelta(days=1)),
             realized_pnl_total=self.store.total_pnl(),
             open_orders=len(self.store.active_orders()),
-            day_start_equity=self.store.opening_equity(day, balance.total))
+            day_start_equity=self.store.opening_equity(day, equity))
 
     def trades(self, status: str | None = None) -> list[TradeRecord]:
         wanted = None if status is None else TradeStatus(status.upper())
         return [trade_record(t) for t in self.store.trades(status=wanted)]
 
     # --- internals -------------------------------------------------------------------------
+    def _catch_up(self, ticker: str | None = None, *, strict: bool = False) -> None:
+        """The engine's orders as KIS's books have them now, before a decision or a
+        valuation: an order that filled, or was cancelled at KIS, after its caller
+        stopped waiting must not block the next one. The first time in a process, a
+        whole reconciliation; later, only the working and unanswered orders (of
+        ``ticker``), and no call at all when there are none. ``strict`` (before an
+        order): a failure is raised, as no order should go out while KIS cannot say
+        where the last ones stand; otherwise it is logged, and the ledger as it stands
+        is the best knowledge there is."""
+        try:
+            if not self._reconciled:
+                self.reconcile(wait=False)
+                return
+            rows = self.store.active_orders(ticker)
+            unanswered = [r for r in rows if r.state in UNANSWERED_STATES]
+            if unanswered:
+                self.executor.resolve(unanswered)
+            if any(r.state in WORKING_STATES for r in rows):
+                sync_working(self.store, self.api)
+        except ex.KISError as error:
+            if strict:
+                raise
+            log.warning("could not bring the ledger up to date with KIS: %s", describe(error))
+
     def _today(self) -> dt.date:
         return self.store.now().astimezone(KST).date()
 
     def _prices(self, tickers: list[str]) -> dict[str, int]:
         if not tickers:
             return {}
-        return {t.symbol: t.last for t in self.api.get_tickers(tickers)}
+        return {t.symbol: int(t.last) for t in self.api.get_tickers(tickers)}
 
     def _trade(self, side: OrderSide, ticker: str, quantity: int | None, make,
                fill_timeout: float | None = None) -> TradeResult:
         context = {"ticker": ticker, "side": side.value, "quantity": quantity}
         try:
             validate_symbol(ticker, "ticker")
+            self._catch_up(ticker, strict=True)
             intent, note = make()
             if self.settings.dry_run:
                 return self._dry_run(intent, note)
@@ -253,7 +284,7 @@ class KISTradingEngine:
         cash = self.api.get_buying_power(ticker).cash if amount_krw is not None else 0
         portfolio = self.portfolio(cash)
         equity, day_start = self._equity()
-        entry = portfolio.entry(ticker, quote.last, self.limits, equity=equity,
+        entry = portfolio.entry(ticker, int(quote.last), self.limits, equity=equity,
                                 day_start_equity=day_start)
 
         def size(budget: int, unit: int) -> Sizing:
@@ -299,7 +330,7 @@ class KISTradingEngine:
         if (limits.max_position_fraction is None and limits.max_open_positions is None
                 and limits.daily_loss_limit is None and limits.daily_loss_fraction is None):
             return 0, 0
-        equity = self.api.get_balance().total
+        equity = int(self.api.get_balance().total)
         return equity, self.store.opening_equity(self._today(), equity)
 
 

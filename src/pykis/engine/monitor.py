@@ -271,7 +271,7 @@ class Monitor:
             return
         now = time.perf_counter()
         for quote in quotes:
-            self._queue.put(("tick", Tick(quote.symbol, quote.last, quote.datetime, 0, "poll",
+            self._queue.put(("tick", Tick(quote.symbol, int(quote.last), quote.datetime, 0, "poll",
                                           now)))
 
     def _in_session(self) -> bool:

@@ -42,7 +42,7 @@ def _count(value: object, argument: str) -> int:
 
 def _limits(ticker: Ticker) -> PriceLimits | None:
     if ticker.lower_limit > 0 and ticker.upper_limit >= ticker.lower_limit:
-        return PriceLimits(ticker.lower_limit, ticker.upper_limit)
+        return PriceLimits(int(ticker.lower_limit), int(ticker.upper_limit))
     return None
 
 
@@ -60,7 +60,7 @@ def plan_buy(ticker: Ticker, book: OrderBook | None, kind: InstrumentKind, *,
     limit = None if price is None else order_price(OrderSide.BUY, price, _limits(ticker), kind=kind)
     if quantity is not None:
         quantity = _count(quantity, "quantity")
-        unit = limit or ticker.upper_limit or ticker.last
+        unit = limit or int(ticker.upper_limit or ticker.last)
         if entry.max_value is not None and quantity * unit > entry.max_value:
             raise Refusal(f"risk: {quantity} x {unit:,} KRW is more than the "
                           f"{entry.max_value:,} KRW the position may still take")

@@ -113,7 +113,7 @@ def _compare_holdings(store: Store, api: KISAPIClient) -> list[str]:
         ours[trade.ticker] += trade.open_quantity
     balance = api.get_balance()
     # The first look of a trading day sets the base of its daily loss limit.
-    store.opening_equity(store.now().astimezone(KST).date(), balance.total)
+    store.opening_equity(store.now().astimezone(KST).date(), int(balance.total))
     theirs = {p.symbol: p.amount for p in balance.positions}
     notes = []
     for ticker, quantity in sorted(ours.items()):

@@ -1,5 +1,9 @@
 """What the engine's methods return: plain pydantic models, printable and serialisable.
 
+Prices and percentages are ``float``, as the seed's ``get_current_price`` is, so that they
+mix with it in arithmetic; money is whole KRW (``int``). The ledger keeps the exact
+figures (``Decimal`` averages): these are their values to the fourth decimal.
+
 ``TradeResult`` is the answer to every order the engine is asked to make. ``success``
 means KIS accepted the order (it may still be working); a refusal, an invalid request or
 a risk rule that said no is ``success=False`` with the cause in ``message``, and was
@@ -9,7 +13,6 @@ logged with its context. Figures are those of the fills recorded so far.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -26,11 +29,11 @@ class TradeResult(_Frozen):
     ticker: str
     side: str  # "buy" / "sell"
     quantity: int = 0  # shares filled so far
-    price: Decimal | None = None  # their average price
+    price: float | None = None  # their average price
     fees: int = 0  # commission on those fills
     tax: int = 0  # transaction and rural taxes (sales)
     pnl: int | None = None  # realized by a sale, fees and tax included
-    pnl_percent: Decimal | None = None
+    pnl_percent: float | None = None
     message: str = ""
     status: str = ""  # the order's state in the store ("filled", "rejected", ...)
     requested_quantity: int = 0
@@ -44,12 +47,12 @@ class PositionReport(_Frozen):
     trade_id: int
     ticker: str
     quantity: int
-    entry_price: Decimal  # average buy price, commission excluded
+    entry_price: float  # average buy price, commission excluded
     cost: int  # what the shares held cost, buy commission included
     price: int | None  # the live price (None if it could not be read)
     market_value: int | None
     unrealized_pnl: int | None  # net of the commission and tax a sale would cost now
-    unrealized_pnl_percent: Decimal | None
+    unrealized_pnl_percent: float | None
     high_price: int | None
     opened_at: dt.datetime
 
@@ -62,12 +65,12 @@ class TradeRecord(_Frozen):
     trade_status: str
     quantity: int
     open_quantity: int
-    entry_price: Decimal
-    exit_price: Decimal | None
+    entry_price: float
+    exit_price: float | None
     fees: int
     tax: int
     pnl: int
-    pnl_percent: Decimal | None
+    pnl_percent: float | None
     reason: str | None
     strategy: str
     high_price: int | None  # the highest price seen while open (trailing stops)
@@ -80,7 +83,7 @@ class EngineStatus(_Frozen):
     positions: tuple[PositionReport, ...]
     market_value: int  # of the engine's positions
     equity: int  # the account's total at KIS (cash and every holding)
-    exposure: Decimal | None  # the engine's market value / equity
+    exposure: float | None  # the engine's market value / equity
     unrealized_pnl: int
     realized_pnl_today: int
     realized_pnl_total: int

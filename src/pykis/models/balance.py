@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import AliasChoices, Field, model_validator
 
-from pykis.models.base import Count, Model, Price, Ratio, Won
+from pykis.models.base import Count, Krw, Model, Ratio, Won
 
 __all__ = ["Balance", "BuyingPower", "Position"]
 
@@ -20,16 +20,16 @@ class Position(Model):
     symbol: str = Field(validation_alias=AliasChoices("pdno", "symbol"))
     name: str = Field(validation_alias=AliasChoices("prdt_name", "name"))
     amount: Count = Field(validation_alias=AliasChoices("hldg_qty", "amount"))
-    average_price: Price = Field(validation_alias=AliasChoices("pchs_avg_pric",
+    average_price: Krw = Field(validation_alias=AliasChoices("pchs_avg_pric",
                                                                "average_price"))
-    current_price: Won = Field(validation_alias=AliasChoices("prpr", "current_price"))
-    unrealized_pnl: Won = Field(validation_alias=AliasChoices("evlu_pfls_amt",
+    current_price: Krw = Field(validation_alias=AliasChoices("prpr", "current_price"))
+    unrealized_pnl: Krw = Field(validation_alias=AliasChoices("evlu_pfls_amt",
                                                               "unrealized_pnl"))
     unrealized_pnl_percent: Ratio = Field(validation_alias=AliasChoices(
         "evlu_pfls_rt", "unrealized_pnl_percent"))
     sellable: Count = Field(0, validation_alias=AliasChoices("ord_psbl_qty", "sellable"))
-    cost: Won = Field(0, validation_alias=AliasChoices("pchs_amt", "cost"))
-    value: Won = Field(0, validation_alias=AliasChoices("evlu_amt", "value"))
+    cost: Krw = Field(0, validation_alias=AliasChoices("pchs_amt", "cost"))
+    value: Krw = Field(0, validation_alias=AliasChoices("evlu_amt", "value"))
 
 
 class Balance(Model):
@@ -43,18 +43,18 @@ class Balance(Model):
     of the first page.
     """
 
-    total: Won = Field(validation_alias=AliasChoices("tot_evlu_amt", "total"))
-    free: Won
-    deposit: Won = Field(validation_alias=AliasChoices("dnca_tot_amt", "deposit"))
+    total: Krw = Field(validation_alias=AliasChoices("tot_evlu_amt", "total"))
+    free: Krw
+    deposit: Krw = Field(validation_alias=AliasChoices("dnca_tot_amt", "deposit"))
     positions: list[Position] = Field(default_factory=list)
-    total_pnl: Won = Field(validation_alias=AliasChoices("evlu_pfls_smtl_amt", "total_pnl"))
+    total_pnl: Krw = Field(validation_alias=AliasChoices("evlu_pfls_smtl_amt", "total_pnl"))
     total_pnl_percent: Ratio = 0.0  # total_pnl over the purchase cost, in percent
-    deposit_d1: Won = Field(0, validation_alias=AliasChoices("nxdy_excc_amt", "deposit_d1"))
-    deposit_d2: Won = Field(0, validation_alias=AliasChoices("prvs_rcdl_excc_amt",
+    deposit_d1: Krw = Field(0, validation_alias=AliasChoices("nxdy_excc_amt", "deposit_d1"))
+    deposit_d2: Krw = Field(0, validation_alias=AliasChoices("prvs_rcdl_excc_amt",
                                                              "deposit_d2"))
-    stock_value: Won = Field(0, validation_alias=AliasChoices("scts_evlu_amt", "stock_value"))
-    net_assets: Won = Field(0, validation_alias=AliasChoices("nass_amt", "net_assets"))
-    cost: Won = Field(0, validation_alias=AliasChoices("pchs_amt_smtl_amt", "cost"))
+    stock_value: Krw = Field(0, validation_alias=AliasChoices("scts_evlu_amt", "stock_value"))
+    net_assets: Krw = Field(0, validation_alias=AliasChoices("nass_amt", "net_assets"))
+    cost: Krw = Field(0, validation_alias=AliasChoices("pchs_amt_smtl_amt", "cost"))
 
     @model_validator(mode="after")
     def _percent(self) -> Balance:

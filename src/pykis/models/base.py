@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-__all__ = ["Count", "KST", "Model", "ModelList", "Price", "Ratio", "Won", "kst", "millis"]
+__all__ = ["Count", "KST", "Krw", "Model", "ModelList", "Ratio", "Won", "kst", "millis"]
 
 # Korea Standard Time: every time KIS sends is KST. Defined here, the lowest layer, and
 # re-exported as ``pykis.market.KST``: models must not import the market rules, which
@@ -63,12 +63,16 @@ def _ratio(value: Any) -> float:
     return number
 
 
-# KRW prices and amounts are whole numbers, so they are ``int``: exact, and usable
-# wherever the seed's ``float`` is (an int is a float to Python's arithmetic and typing).
-Won = Annotated[int, BeforeValidator(_integer)]  # amounts and prices in whole KRW
+# The seed types quotes and account figures as ``float`` (KRW), orders' prices as
+# ``int``; KIS's KRW are whole numbers, which a float holds exactly up to 2**53.
+Won = Annotated[int, BeforeValidator(_integer)]  # whole KRW where the seed says int
+Krw = Annotated[float, BeforeValidator(_ratio)]  # KRW where the seed says float
 Count = Annotated[int, BeforeValidator(_integer)]  # shares
 Ratio = Annotated[float, BeforeValidator(_ratio)]  # percentages such as "-0.23"
-Price = Annotated[float, BeforeValidator(_ratio)]  # a price with decimals: "60990.5000"
+
+
+def _info(value: Any) -> Any:
+    return {} if value is None else value  # the seed's Optional[Dict]: None is no payload
 
 
 def kst(day: str, time: str = "000000") -> dt.datetime:
@@ -83,9 +87,10 @@ def millis(moment: dt.datetime) -> int:
 class Model(BaseModel):
     """A PyKIS result: English fields, and what KIS sent in ``info``."""
 
-    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
 
-    info: dict[str, Any] = Field(default_factory=dict, repr=False)
+    info: Annotated[dict[str, Any], BeforeValidator(_info)] = Field(default_factory=dict,
+                                                                   repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(exclude={"info"})

@@ -11,7 +11,7 @@ import datetime as dt
 
 from pydantic import AliasChoices, Field
 
-from pykis.models.base import Count, Model, Ratio, Won
+from pykis.models.base import Count, Krw, Model, Ratio
 
 __all__ = ["Ticker"]
 
@@ -21,8 +21,8 @@ def _alias(*names: str) -> AliasChoices:
 
 
 class Ticker(Model):
-    """Prices are whole KRW (``int``). ``close`` is the last price, as in CCXT: the
-    closing price once the session is over. ``name`` comes from KIS's product
+    """Prices in KRW, ``float`` as the seed types them (KIS's are whole). ``close`` is
+    the last price, as in CCXT: the closing price once the session is over. ``name`` comes from KIS's product
     information (its price answer has none), cached for the day."""
 
     symbol: str = Field(validation_alias=_alias("stck_shrn_iscd", "inter_shrn_iscd", "symbol"))
@@ -30,24 +30,24 @@ class Ticker(Model):
                                                            "name"))
     timestamp: int  # milliseconds since the epoch, when PyKIS received the quote
     datetime: dt.datetime  # the same moment, in KST
-    open: Won = Field(validation_alias=_alias("stck_oprc", "inter2_oprc", "open"))
-    high: Won = Field(validation_alias=_alias("stck_hgpr", "inter2_hgpr", "high"))
-    low: Won = Field(validation_alias=_alias("stck_lwpr", "inter2_lwpr", "low"))
-    close: Won = Field(validation_alias=_alias("close", "stck_prpr", "inter2_prpr", "last"))
-    last: Won = Field(validation_alias=_alias("stck_prpr", "inter2_prpr", "last", "close"))
+    open: Krw = Field(validation_alias=_alias("stck_oprc", "inter2_oprc", "open"))
+    high: Krw = Field(validation_alias=_alias("stck_hgpr", "inter2_hgpr", "high"))
+    low: Krw = Field(validation_alias=_alias("stck_lwpr", "inter2_lwpr", "low"))
+    close: Krw = Field(validation_alias=_alias("close", "stck_prpr", "inter2_prpr", "last"))
+    last: Krw = Field(validation_alias=_alias("stck_prpr", "inter2_prpr", "last", "close"))
     volume: Count = Field(validation_alias=_alias("acml_vol", "volume"))
-    change: Won = Field(validation_alias=_alias("prdy_vrss", "inter2_prdy_vrss", "change"))
+    change: Krw = Field(validation_alias=_alias("prdy_vrss", "inter2_prdy_vrss", "change"))
     change_percent: Ratio = Field(validation_alias=_alias("prdy_ctrt", "change_percent",
                                                           "percentage"))
-    previous_close: Won = Field(0, validation_alias=_alias("stck_sdpr", "inter2_sdpr",
+    previous_close: Krw = Field(0, validation_alias=_alias("stck_sdpr", "inter2_sdpr",
                                                            "previous_close"))
-    value: Won = Field(0, validation_alias=_alias("acml_tr_pbmn", "value"))
-    upper_limit: Won = Field(0, validation_alias=_alias("stck_mxpr", "inter2_mxpr",
+    value: Krw = Field(0, validation_alias=_alias("acml_tr_pbmn", "value"))
+    upper_limit: Krw = Field(0, validation_alias=_alias("stck_mxpr", "inter2_mxpr",
                                                         "upper_limit"))
-    lower_limit: Won = Field(0, validation_alias=_alias("stck_llam", "inter2_llam",
+    lower_limit: Krw = Field(0, validation_alias=_alias("stck_llam", "inter2_llam",
                                                         "lower_limit"))
-    bid: Won | None = Field(None, validation_alias=_alias("inter2_bidp", "bid"))
-    ask: Won | None = Field(None, validation_alias=_alias("inter2_askp", "ask"))
+    bid: Krw | None = Field(None, validation_alias=_alias("inter2_bidp", "bid"))
+    ask: Krw | None = Field(None, validation_alias=_alias("inter2_askp", "ask"))
 
     @property
     def percentage(self) -> float:

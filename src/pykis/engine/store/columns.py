@@ -1,9 +1,12 @@
 """Column types that behave the same on SQLite and PostgreSQL.
 
 SQLite has no exact decimal and no time zone: a ``Numeric`` is stored there as a binary
-float and a ``DateTime`` comes back naive. Averages and percentages are therefore stored
-as decimal text on SQLite (``NUMERIC`` on PostgreSQL), and every timestamp is written
-and read as an aware UTC datetime.
+float and a ``DateTime`` comes back naive. Averages and percentages (four decimals, at
+most fifteen significant digits: a double holds them to the last digit) are written as
+decimal text into a ``NUMERIC`` column, which SQLite keeps as a number (so ``SELECT``,
+``ORDER BY`` and arithmetic work on them as numbers), and read back quantized to the
+four places; PostgreSQL has ``NUMERIC(20, 4)`` itself. Every timestamp is written and
+read as an aware UTC datetime.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, Numeric, String
+from sqlalchemy import DateTime, Dialect, Numeric
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from pykis.exceptions import InvalidInputError
@@ -56,8 +59,8 @@ class ExactDecimal(TypeDecorator[Decimal]):
     places = Decimal("0.0001")
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
-        if dialect.name == "sqlite":
-            return dialect.type_descriptor(String(32))
+        if dialect.name == "sqlite":  # the number as SQLite stores it, read back exactly
+            return dialect.type_descriptor(Numeric(20, 4, asdecimal=False))
         return dialect.type_descriptor(Numeric(20, 4))
 
     def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
@@ -69,4 +72,5 @@ class ExactDecimal(TypeDecorator[Decimal]):
         return str(exact) if dialect.name == "sqlite" else exact
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
-        return None if value is None else Decimal(value).quantize(self.places)
+        # str(): a float's shortest repr is its decimal value to the four places
+        return None if value is None else Decimal(str(value)).quantize(self.places)
