@@ -8,7 +8,7 @@ What is measured, and why this way:
 * **Start: the trade's own time.** The simulator (``SimConfig(always_open=True)``, on the
   running wall clock) makes trades at the times of each symbol's intraday path; its
   WebSocket writer sleeps until the next trade of a subscribed symbol is due, then sends
-  it (``pykis.sim.asgi_ws``). A trade's path time is therefore the moment it is
+  it (``pykis.sim.serve.asgi_ws``). A trade's path time is therefore the moment it is
   "emitted" by the market, and everything after it is latency: the writer's wake-up, its
   work (``RealtimeHub.pump``/``next_due``), the socket, and the client. No control-plane
   request sits in the path (moving a price by HTTP would add the request and the

@@ -21,7 +21,7 @@ from clients import FAST_RETRY, NO_LIMIT
 from pykis import KIS, AsyncKIS
 from pykis import exceptions as ex
 from pykis.sim import AccountSpec, Env
-from pykis.sim.server import SimServer
+from pykis.sim.serve.server import SimServer
 from pykis.utils.ratelimit import MemoryStore
 from pykis.websocket.client import AsyncStream, StreamSettings
 from pykis.websocket.watch import Realtime

@@ -26,7 +26,7 @@ from pykis import AsyncKIS
 from pykis import exceptions as ex
 from pykis.market import tick_size
 from pykis.sim import AccountSpec, Env, SimConfig, Simulator
-from pykis.sim.server import SimServer
+from pykis.sim.serve.server import SimServer
 from pykis.utils.ratelimit import MemoryStore
 from pykis.websocket.client import StreamSettings
 from support import MORNING

@@ -21,7 +21,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
 from pykis.sim import Env, Simulator
-from pykis.sim.server import SimServer
+from pykis.sim.serve.server import SimServer
 from pykis.websocket.fields import FIELDS
 from support import Kis, make_sim
 

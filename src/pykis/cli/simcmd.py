@@ -17,7 +17,7 @@ def serve(host: str, port: int, seed: int, always_open: bool, start: str,
     """Serve a simulator; ``rates`` and ``cash`` are (real, paper)."""
     import uvicorn
 
-    from pykis.sim.asgi import create_app
+    from pykis.sim.serve.asgi import create_app
 
     moment = dt.datetime.fromisoformat(start).replace(tzinfo=KST) if start else None
     sim = Simulator(SimConfig(

@@ -19,8 +19,8 @@ from pykis.sim.config import AccountSpec, Credentials, SimConfig
 from pykis.sim.env import Env
 from pykis.sim.errors import SimError
 from pykis.sim.faults import FaultKind, FaultRule, Scope
+from pykis.sim.serve.transport import SimTransport
 from pykis.sim.simulator import Simulator
-from pykis.sim.transport import SimTransport
 
 __all__ = [
     "AccountSpec",
@@ -41,7 +41,7 @@ __all__ = [
 def __getattr__(name: str):
     # The server needs uvicorn and starlette (the "sim" extra); import it on first use.
     if name == "SimServer":
-        from pykis.sim.server import SimServer
+        from pykis.sim.serve.server import SimServer
 
         return SimServer
     raise AttributeError(name)

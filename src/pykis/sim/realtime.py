@@ -31,7 +31,7 @@ from pykis.sim.market import Quote
 from pykis.sim.wire import records
 
 if TYPE_CHECKING:
-    from pykis.sim.simulator import Simulator
+    from pykis.sim.state import SimState
 
 __all__ = ["MAX_REGISTRATIONS", "RealtimeHub", "WsFaults", "WsSession"]
 
@@ -75,7 +75,7 @@ class WsFaults:
 
 
 class RealtimeHub:
-    def __init__(self, sim: Simulator) -> None:
+    def __init__(self, sim: SimState) -> None:
         self.sim = sim
         self.sessions: dict[int, WsSession] = {}
         self.faults = WsFaults()

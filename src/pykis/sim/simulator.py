@@ -1,6 +1,6 @@
-"""The simulator: one object holding the market, the accounts and the rules, answering
-KIS REST requests. The ASGI app, the threaded server and the httpx transport are thin
-adapters around ``Simulator.handle``.
+"""The simulator: KIS's REST answers for a ``SimState``, without any I/O. The serving
+adapters (``pykis.sim.serve``: the ASGI app, the threaded server, the httpx transport)
+are thin wrappers around ``Simulator.handle``.
 
 A request passes the gate in KIS's order: app key and secret, the per-second limit, the
 access token, the TR ID (paper refuses real-only TRs with EGW02006; unknown TRs get
@@ -12,27 +12,19 @@ its API: no gate, no limit, no faults, just the file (``pykis.sim.wire.master``)
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import logging
-import threading
-from dataclasses import replace
 
-from pykis.market import TradingCalendar
-from pykis.sim.accounts import Account, Position
-from pykis.sim.auth import TokenAuthority
-from pykis.sim.clock import SimClock
-from pykis.sim.config import DEFAULT_CASH, AccountSpec, Credentials, SimConfig
-from pykis.sim.env import PROFILES, Env
+from pykis.sim import control
+from pykis.sim.accounts import Account
+from pykis.sim.config import SimConfig
+from pykis.sim.env import Env
 from pykis.sim.errors import SimError
-from pykis.sim.exchange import Exchange
-from pykis.sim.faults import FaultKind, FaultPlan, FaultRule
-from pykis.sim.market import AlwaysOpenCalendar, MarketState
-from pykis.sim.ratelimit import RateLimiter
+from pykis.sim.faults import FaultKind, FaultRule
 from pykis.sim.realtime import RealtimeHub
-from pykis.sim.universe import build_universe
-from pykis.sim.wire import control, master, oauth
+from pykis.sim.state import SimState
+from pykis.sim.wire import master, oauth
 from pykis.sim.wire.protocol import Call, SimRequest, SimResponse, json_response, render
 from pykis.sim.wire.routes import REAL_ONLY_TR_IDS, ROUTES_BY_PATH, Route
 
@@ -48,105 +40,21 @@ OAUTH = {
 }
 
 
-class Simulator:
-    """A KIS-compatible server's state and request handling, without any I/O."""
+class Simulator(SimState):
+    """A KIS-compatible server: its state (``SimState``), and the dispatch of REST
+    requests and real-time sessions (``realtime``) to the KIS wire."""
 
     def __init__(self, config: SimConfig | None = None) -> None:
         self.config = config or SimConfig()
-        self.lock = threading.RLock()
-        self.clock = SimClock(self.config.start, frozen=self.config.frozen)
-        self.rate_limits = dict(self.config.rate_limits)
-        self.limiter = RateLimiter(self.config.rate_window)
-        self.realtime = RealtimeHub(self)
-        self.reset()
+        self.realtime = RealtimeHub(self)  # before the state's reset, which resets it too
+        super().__init__(self.config)
 
-    # --- state -------------------------------------------------------------------------
     def reset(self, seed: int | None = None) -> None:
         """Start over: same clock, fresh market, accounts, tokens and faults."""
         with self.lock:
-            if seed is not None:
-                self.config.seed = seed
-            seed = self.config.seed
-            if self.config.always_open:
-                calendar = AlwaysOpenCalendar()
-            else:
-                calendar = self.config.calendar or TradingCalendar()
-            # Taxes follow the settlement date, so they must use the market's own calendar.
-            costs = self.config.costs
-            self.costs = replace(costs, tax=replace(costs.tax, calendar=calendar))
-            self.market = MarketState(build_universe(seed, self.config.extra_listings), seed,
-                                      calendar)
-            self.exchange = Exchange(self.market, self.costs)
+            super().reset(seed)
             self.exchange.listeners.append(self.realtime.on_order_event)
-            secret = hashlib.sha256(f"pykis-sim:{seed}".encode()).digest()
-            self.auth = TokenAuthority(secret, self.config.token_rules)
-            self.faults = FaultPlan(seed)
             self.realtime.reset()
-            self.limiter.reset()
-            self.accounts: list[Account] = []
-            for spec in self.config.accounts:
-                self.add_account(spec)
-
-    def add_account(self, spec: AccountSpec) -> Credentials:
-        with self.lock:
-            index = len(self.accounts)
-            account = self._new_account(spec, index)
-            if account.app_key in self.auth.apps:
-                raise ValueError(f"app key {account.app_key!r} is already in use")
-            if self.account_by_number(account.number) is not None:
-                raise ValueError(f"account number {account.number} is already in use")
-            self.accounts.append(account)
-            self.auth.apps[account.app_key] = account
-            return self.credentials_of(account)
-
-    def _new_account(self, spec: AccountSpec, index: int) -> Account:
-        spec.validate(self.market.universe)
-        env = Env(spec.env)
-        number = spec.account_no or self._derive(f"{env}:{index}:acct", "digits", 7,
-                                                 prefix="6" if env is Env.REAL else "5") + "01"
-        number = number.replace("-", "")
-        if len(number) != 10 or not number.isascii() or not number.isdigit():
-            raise ValueError("account_no must be 10 digits: CANO (8) + product code (2)")
-        account = Account(
-            env=env, profile=PROFILES[env], cano=number[:8], product=number[8:],
-            app_key=spec.app_key or "PS" + self._derive(f"{env}:{index}:key", "alnum", 34),
-            app_secret=spec.app_secret or self._derive(f"{env}:{index}:secret", "secret", 180),
-            hts_id=spec.hts_id or f"simuser{index + 1}",
-            initial_cash=DEFAULT_CASH[env] if spec.cash is None else spec.cash,
-        )
-        for code, (qty, avg) in spec.positions.items():
-            account.positions[code] = Position(code)
-            account.positions[code].buy(qty, avg)
-        return account
-
-    def _derive(self, label: str, alphabet: str, size: int, prefix: str = "") -> str:
-        """A reproducible credential string of ``size`` characters."""
-        chars = {
-            "digits": "0123456789",
-            "alnum": "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
-            "secret": "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
-        }[alphabet]
-        out, counter = prefix, 0
-        while len(out) < size + len(prefix):
-            digest = hmac.new(str(self.config.seed).encode(), f"{label}:{counter}".encode(),
-                              hashlib.sha256).digest()
-            out += "".join(chars[b % len(chars)] for b in digest)
-            counter += 1
-        return out[: size + len(prefix)]
-
-    def credentials(self, env: Env | str = Env.REAL, index: int = 0) -> Credentials:
-        """Credentials of the ``index``-th account of environment ``env``."""
-        matching = [a for a in self.accounts if a.env == Env(env)]
-        return self.credentials_of(matching[index])
-
-    @staticmethod
-    def credentials_of(account: Account) -> Credentials:
-        return Credentials(account.env, account.app_key, account.app_secret, account.number,
-                           account.hts_id)
-
-    def account_by_number(self, number: str) -> Account | None:
-        number = number.replace("-", "")
-        return next((a for a in self.accounts if a.number == number), None)
 
     # --- requests ------------------------------------------------------------------------
     def handle(self, request: SimRequest) -> SimResponse:
@@ -163,7 +71,7 @@ class Simulator:
     def _dispatch(self, request: SimRequest) -> SimResponse:
         path = request.path
         if path.startswith("/_sim/") or path == "/_sim":
-            return control.handle(self, request)
+            return control.handle(self, self.realtime, request)
         if path in OAUTH:
             if request.method != "POST":
                 raise SimError("SIM00404")
@@ -262,6 +170,6 @@ class Simulator:
     # --- adapters --------------------------------------------------------------------------
     def transport(self):
         """An httpx transport that sends requests straight to this simulator."""
-        from pykis.sim.transport import SimTransport
+        from pykis.sim.serve.transport import SimTransport
 
         return SimTransport(self)

@@ -30,7 +30,7 @@ __all__ = [
 
 
 def _today(call: Call) -> dt.date:
-    return call.sim.market.market_day(call.now)
+    return call.state.market.market_day(call.now)
 
 
 def _side_qty(fills: list[Fill], code: str, side: OrderSide) -> int:
@@ -62,7 +62,7 @@ def _held_codes(call: Call, account: Account, today: dt.date) -> list[str]:
     """Held symbols, and symbols sold out whose sale has not settled yet (KIS keeps them
     with hldg_qty 0 until D+2)."""
     unsettled = {f.code for f in account.fills() if
-                 call.sim.market.calendar.add_trading_days(f.day, 2) > today}
+                 call.state.market.calendar.add_trading_days(f.day, 2) > today}
     return sorted(code for code, pos in account.positions.items()
                   if pos.qty > 0 or code in unsettled)
 
@@ -70,8 +70,8 @@ def _held_codes(call: Call, account: Account, today: dt.date) -> list[str]:
 def _holding_row(call: Call, code: str) -> dict[str, Any]:
     account, today = call.account, _today(call)
     position = account.positions[code]
-    quote = call.sim.market.quote(code, call.now)
-    previous = call.sim.market.calendar.previous_trading_day(today)
+    quote = call.state.market.quote(code, call.now)
+    previous = call.state.market.calendar.previous_trading_day(today)
     fills_today, fills_before = account.fills(today), account.fills(previous)
     cost = int((position.avg_price * position.qty).to_integral_value())
     value = quote.price * position.qty
@@ -95,7 +95,7 @@ def _holding_row(call: Call, code: str) -> dict[str, Any]:
 
 def _balance_summary(call: Call, account: Account, today: dt.date, rows: list[dict]
                      ) -> dict[str, Any]:
-    calendar, costs = call.sim.market.calendar, call.sim.costs
+    calendar, costs = call.state.market.calendar, call.state.costs
     previous = calendar.previous_trading_day(today)
     fills_today, fills_before = account.fills(today), account.fills(previous)
     settled_all = account.cash()
@@ -103,7 +103,7 @@ def _balance_summary(call: Call, account: Account, today: dt.date, rows: list[di
     total = settled_all + held_value
     sell_costs = 0
     for row in rows:
-        inst = call.sim.market.universe[row["pdno"]]
+        inst = call.state.market.universe[row["pdno"]]
         sell_costs += costs.of(OrderSide.SELL, row["evlu_amt"], today, inst.market, inst.kind).total
     yesterday = _yesterday_assets(call, account, today)
     return {
@@ -135,7 +135,7 @@ def _yesterday_assets(call: Call, account: Account, today: dt.date) -> int:
         qty = (position.qty - _side_qty(fills_today, code, OrderSide.BUY)
                + _side_qty(fills_today, code, OrderSide.SELL))
         if qty:
-            value += qty * call.sim.market.quote(code, call.now).base
+            value += qty * call.state.market.quote(code, call.now).base
     return cash + value
 
 
@@ -224,7 +224,7 @@ def _ccld_row(call: Call, order: Order) -> dict[str, Any]:
         "orgn_odno": original or ("" if real else profile.odno(order.number)),
         "ord_dvsn_name": kind.name if kind else "", "sll_buy_dvsn_cd": _side_code(order),
         "sll_buy_dvsn_cd_name": side_name, "pdno": order.code,
-        "prdt_name": call.sim.market.universe[order.code].name, "ord_qty": order.qty,
+        "prdt_name": call.state.market.universe[order.code].name, "ord_qty": order.qty,
         "ord_unpr": order.price, "ord_tmd": hhmmss(order.ts), "tot_ccld_qty": order.filled,
         "avg_prvs": order.average_price, "cncl_yn": "Y" if cancel else ("" if real else "N"),
         "tot_ccld_amt": order.filled_value, "loan_dt": "", "ordr_empno": "",
@@ -270,7 +270,7 @@ def _open_row(call: Call, order: Order) -> dict[str, Any]:
         "ord_gno_brno": profile.branch, "odno": profile.odno(order.number),
         "orgn_odno": profile.odno(order.original) if order.original else "",
         "ord_dvsn_name": kind.name if kind else "", "pdno": order.code,
-        "prdt_name": call.sim.market.universe[order.code].name,
+        "prdt_name": call.state.market.universe[order.code].name,
         "rvse_cncl_dvsn_name": "정정" if order.kind == OrderKind.AMEND else "",
         "ord_qty": order.qty, "ord_unpr": order.price, "ord_tmd": hhmmss(order.ts),
         "tot_ccld_qty": order.filled, "tot_ccld_amt": order.filled_value,
@@ -293,7 +293,7 @@ def inquire_psbl_order(call: Call) -> Reply:
         raise SimError("OPSQ2001", text="ERROR INVALID ORD_UNPR")
     priced = ORDER_TYPES.get(dvsn) is not None and ORDER_TYPES[dvsn].priced
     price = int(raw_price) if raw_price and priced else 0
-    cash, unit, qty = call.sim.exchange.buying_power(call.account, code or None, price, call.now)
+    cash, unit, qty = call.state.exchange.buying_power(call.account, code or None, price, call.now)
     today = _today(call)
     reusable = call.account.unsettled_sales(today)
     output = {
@@ -311,9 +311,9 @@ def inquire_psbl_sell(call: Call) -> Reply:
     code = call.param("PDNO").strip()
     account, today = call.account, _today(call)
     position = account.positions.get(code)
-    if code not in call.sim.market.universe or position is None:
+    if code not in call.state.market.universe or position is None:
         return Reply({"output": {"pdno": code}}, "KIOK0420", pad=True)
-    quote = call.sim.market.quote(code, call.now)
+    quote = call.state.market.quote(code, call.now)
     fills = account.fills(today)
     cost = int((position.avg_price * position.qty).to_integral_value())
     value = quote.price * position.qty

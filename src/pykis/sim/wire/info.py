@@ -57,7 +57,7 @@ def listing(call: Call) -> Instrument:
 
 
 def _find(call: Call, pdno: str) -> Instrument | None:
-    universe = call.sim.market.universe
+    universe = call.state.market.universe
     if len(pdno) == 7 and pdno[0] == "Q":  # an ETN: Q + its 6-character code
         inst = universe.get(pdno[1:])
         return inst if inst is not None and inst.kind is InstrumentKind.ETN else None
@@ -120,7 +120,7 @@ def _multiple(inst: Instrument) -> int:
 
 def _closes(call: Call, inst: Instrument) -> dict[str, Any]:
     """Today's and yesterday's close and the substitute price, from the market."""
-    market = call.sim.market
+    market = call.state.market
     quote = market.quote(inst.code, call.now)
     day, close, before = quote.day, quote.price, quote.base
     if quote.last_ts is None:  # no trade yet today: the last complete day

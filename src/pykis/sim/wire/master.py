@@ -30,7 +30,7 @@ from pykis.sim.market import FIRST_DAY
 from pykis.sim.universe import Instrument
 
 if TYPE_CHECKING:
-    from pykis.sim.simulator import Simulator
+    from pykis.sim.state import SimState
 
 __all__ = ["COLUMNS", "FILES", "NAME_BYTES", "build", "member", "record"]
 
@@ -144,9 +144,9 @@ def record(file: str, inst: Instrument, values: dict[str, Any]) -> bytes:
             + "".join(tail).encode("ascii"))
 
 
-def _values(sim: Simulator, inst: Instrument, day: dt.date) -> dict[str, Any]:
+def _values(state: SimState, inst: Instrument, day: dt.date) -> dict[str, Any]:
     """The columns this listing gives meaning to, on the market day ``day``."""
-    market = sim.market
+    market = state.market
     bar = market.history(inst.code).bar(day)
     previous = market.calendar.previous_trading_day(day)
     prev_volume = market.history(inst.code).bar(previous).volume if previous >= FIRST_DAY else 0
@@ -166,15 +166,15 @@ def _values(sim: Simulator, inst: Instrument, day: dt.date) -> dict[str, Any]:
     }
 
 
-def build(sim: Simulator, path: str) -> bytes:
+def build(state: SimState, path: str) -> bytes:
     """The zip KIS serves at ``path``, for the simulator's current market day."""
     file = FILES[path]
-    day = sim.market.market_day(sim.clock.now())
+    day = state.market.market_day(state.clock.now())
 
     def compute() -> bytes:
-        listings = sorted((inst for inst in sim.market.universe.values()
+        listings = sorted((inst for inst in state.market.universe.values()
                            if inst.market is MARKETS[file]), key=lambda i: i.short_code)
-        text = b"".join(record(file, inst, _values(sim, inst, day)) + b"\n"
+        text = b"".join(record(file, inst, _values(state, inst, day)) + b"\n"
                         for inst in listings)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -185,4 +185,4 @@ def build(sim: Simulator, path: str) -> bytes:
             archive.writestr(entry, text)
         return buffer.getvalue()
 
-    return sim.market.memo(("master-file", file, day), compute)
+    return state.market.memo(("master-file", file, day), compute)

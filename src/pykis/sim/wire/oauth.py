@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pykis.market import KST
 from pykis.sim.errors import SimError
 from pykis.sim.wire.protocol import SimRequest, SimResponse, json_response
+
+if TYPE_CHECKING:
+    from pykis.sim.state import SimState
 
 __all__ = ["approval", "hashkey", "revoke", "token"]
 
@@ -29,13 +32,13 @@ def _body(request: SimRequest, *, oauth: bool = True) -> dict[str, Any]:
     return body
 
 
-def token(sim, request: SimRequest) -> SimResponse:
+def token(state: SimState, request: SimRequest) -> SimResponse:
     body = _body(request)
     if body.get("grant_type") != "client_credentials":
         raise SimError("EGW00101")
-    account = sim.auth.app(body.get("appkey"), body.get("appsecret"), oauth=True)
-    now = sim.clock.timestamp()
-    issued = sim.auth.issue(account, now)
+    account = state.auth.app(body.get("appkey"), body.get("appsecret"), oauth=True)
+    now = state.clock.timestamp()
+    issued = state.auth.issue(account, now)
     expiry = dt.datetime.fromtimestamp(issued.expires_at, KST).strftime("%Y-%m-%d %H:%M:%S")
     return json_response(200, {
         "access_token": issued.value,
@@ -45,23 +48,23 @@ def token(sim, request: SimRequest) -> SimResponse:
     })
 
 
-def revoke(sim, request: SimRequest) -> SimResponse:
+def revoke(state: SimState, request: SimRequest) -> SimResponse:
     body = _body(request)
-    account = sim.auth.app(body.get("appkey"), body.get("appsecret"), oauth=True)
-    sim.auth.revoke(account, str(body.get("token", "")))
+    account = state.auth.app(body.get("appkey"), body.get("appsecret"), oauth=True)
+    state.auth.revoke(account, str(body.get("token", "")))
     return json_response(200, {"code": 200, "message": "접근토큰 폐기에 성공하였습니다."})
 
 
-def approval(sim, request: SimRequest) -> SimResponse:
+def approval(state: SimState, request: SimRequest) -> SimResponse:
     body = _body(request)
     if body.get("grant_type") != "client_credentials":
         raise SimError("EGW00101")
-    account = sim.auth.app(body.get("appkey"), body.get("secretkey"), oauth=True)
-    return json_response(200, {"approval_key": sim.auth.approve(account)})
+    account = state.auth.app(body.get("appkey"), body.get("secretkey"), oauth=True)
+    return json_response(200, {"approval_key": state.auth.approve(account)})
 
 
-def hashkey(sim, request: SimRequest) -> SimResponse:
+def hashkey(state: SimState, request: SimRequest) -> SimResponse:
     headers = request.headers
-    account = sim.auth.app(headers.get("appkey"), headers.get("appsecret"), oauth=False)
+    account = state.auth.app(headers.get("appkey"), headers.get("appsecret"), oauth=False)
     body = _body(request, oauth=False)
-    return json_response(200, {"JsonBody": body, "HASH": sim.auth.hashkey(account, body)})
+    return json_response(200, {"JsonBody": body, "HASH": state.auth.hashkey(account, body)})

@@ -22,7 +22,7 @@ from pykis.sim.wire.fields import FIELDS
 
 if TYPE_CHECKING:
     from pykis.sim.accounts import Account
-    from pykis.sim.simulator import Simulator
+    from pykis.sim.state import SimState
 
 __all__ = [
     "Call",
@@ -72,7 +72,7 @@ def json_response(status: int, payload: Any, headers: Mapping[str, str] | None =
 class Call:
     """One authenticated REST call to a KIS API."""
 
-    sim: Simulator
+    state: SimState
     account: Account
     tr_id: str
     variant: str | None  # which of the route's TR IDs: "buy"/"sell", "recent"/"old"

@@ -57,9 +57,9 @@ def _symbol(call: Call, name: str = "FID_INPUT_ISCD") -> str:
 
 
 def _quote(call: Call, code: str) -> Quote | None:
-    if code not in call.sim.market.universe:
+    if code not in call.state.market.universe:
         return None
-    return call.sim.market.quote(code, call.now)
+    return call.state.market.quote(code, call.now)
 
 
 # --- inquire-price -----------------------------------------------------------------------
@@ -82,8 +82,8 @@ def price_output(call: Call, quote: Quote) -> dict[str, Any]:
         "stck_mxpr": quote.limits.upper, "stck_llam": quote.limits.lower,
         "stck_sdpr": quote.base,
         "wghn_avrg_stck_prc": dec(quote.value / quote.volume if quote.volume else price),
-        **call.sim.market.memo(("pivots", inst.code, quote.day),
-                               lambda: _pivots(call.sim.market, inst.code, quote.day)),
+        **call.state.market.memo(("pivots", inst.code, quote.day),
+                               lambda: _pivots(call.state.market, inst.code, quote.day)),
         "rstc_wdth_prc": quote.limits.upper - quote.base, "stck_sspr": int(quote.base * 0.76),
         "aspr_unit": tick_size(price, inst.kind),
         "hts_avls": price * inst.shares // 100_000_000,
@@ -150,7 +150,7 @@ def _extreme_fields(call: Call, quote: Quote) -> dict[str, Any]:
                 "w52_lwpr_date", "w52_lwpr_vrss_prpr_ctrt"),
     }
     for period, (high, high_date, high_rate, low, low_date, low_rate) in names.items():
-        top, top_date, bottom, bottom_date = call.sim.market.extremes(quote.inst.code,
+        top, top_date, bottom, bottom_date = call.state.market.extremes(quote.inst.code,
                                                                        quote.day)[period]
         if quote.high and quote.high >= top:
             top, top_date = quote.high, today
@@ -170,7 +170,7 @@ def inquire_asking_price(call: Call) -> Reply:
     quote = _quote(call, code)
     if quote is None:
         return Reply({"output1": {}, "output2": {"stck_shrn_iscd": code}}, OK)
-    book = call.sim.market.book(quote)
+    book = call.state.market.book(quote)
     return Reply({"output1": book_output(quote, book), "output2": expected_output(quote)}, OK)
 
 
@@ -206,7 +206,7 @@ def inquire_ccnl(call: Call) -> Reply:
     quote = _quote(call, _symbol(call))
     if quote is None:
         return Reply({"output": []}, OK)
-    trades = call.sim.market.recent_trades(quote.inst.code, call.now, 30)
+    trades = call.state.market.recent_trades(quote.inst.code, call.now, 30)
     rows = [
         {"stck_cntg_hour": hhmmss(t.ts), "stck_prpr": t.price, "prdy_vrss": t.price - quote.base,
          "prdy_vrss_sign": sign(t.price, quote.base), "cntg_vol": t.volume,
@@ -244,7 +244,7 @@ def inquire_daily_price(call: Call) -> Reply:
     if quote is None:
         return Reply({"output": []}, OK)
     span = {"D": 90, "W": 250, "M": 1000}[period]
-    bars = call.sim.market.daily_bars(quote.inst.code, quote.day - dt.timedelta(days=span),
+    bars = call.state.market.daily_bars(quote.inst.code, quote.day - dt.timedelta(days=span),
                                       quote.day, call.now)
     grouped = period_bars(bars, period)[-31:]
     rows = []
@@ -272,7 +272,7 @@ def inquire_daily_itemchartprice(call: Call) -> Reply:
     quote = _quote(call, code)
     if quote is None:
         return Reply({"output1": {"stck_shrn_iscd": code}, "output2": []}, OK)
-    bars = call.sim.market.daily_bars(code, start, end, call.now)
+    bars = call.state.market.daily_bars(code, start, end, call.now)
     grouped = period_bars(bars, period)
     rows = []
     for bar in reversed(grouped[-100:]):
@@ -288,7 +288,7 @@ def inquire_daily_itemchartprice(call: Call) -> Reply:
 
 def chart_summary(call: Call, quote: Quote) -> dict[str, Any]:
     inst = quote.inst
-    market = call.sim.market
+    market = call.state.market
     previous = market.calendar.previous_trading_day(quote.day)
     prev = market.history(inst.code).bars(previous, previous)
     prev_bar = prev[0] if prev else None
@@ -318,7 +318,7 @@ def minute_rows(call: Call, code: str, day: dt.date, until: dt.datetime, count: 
                 ) -> list[dict[str, Any]]:
     """Up to ``count`` one-minute bars of ``day`` labelled by their end (HHMM00) and
     ending at or before ``until``, newest first; minutes without trades repeat the price."""
-    market = call.sim.market
+    market = call.state.market
     first_end = market.schedule(day).regular_open + dt.timedelta(minutes=1)
     last_end = min(until, call.now + dt.timedelta(minutes=1))
     bars = market.path(code, day).minute_bars(
@@ -367,7 +367,7 @@ def inquire_time_dailychartprice(call: Call) -> Reply:
     if quote is None:
         return Reply({"output1": {}, "output2": []}, OK)
     rows: list[dict[str, Any]] = []
-    market = call.sim.market
+    market = call.state.market
     kept_from = quote.day - dt.timedelta(days=365)  # KIS keeps a year of minute bars
     if market.calendar.is_trading_day(day) and kept_from <= day <= quote.day:
         rows = minute_rows(call, quote.inst.code, day, _hour(call, day), 120)
@@ -391,7 +391,7 @@ def intstock_multprice(call: Call) -> Reply:
 
 def multi_row(call: Call, quote: Quote) -> dict[str, Any]:
     inst = quote.inst
-    book = call.sim.market.book(quote)
+    book = call.state.market.book(quote)
     change = change_fields(quote)
     return {
         "kospi_kosdaq_cls_name": "코스피" if inst.market == "KOSPI" else "코스닥",

@@ -20,7 +20,7 @@ from pykis.sim.wire.quotes import sign
 from pykis.websocket.fields import FIELDS
 
 if TYPE_CHECKING:
-    from pykis.sim.simulator import Simulator
+    from pykis.sim.state import SimState
 
 __all__ = ["book", "notice", "trade"]
 
@@ -28,14 +28,14 @@ TRADE_SIZE, BOOK_SIZE, NOTICE_SIZE = (len(FIELDS[tr]) for tr in ("H0STCNT0", "H0
                                                                    "H0STCNI0"))
 
 
-def trade(sim: Simulator, quote: Quote, tick: Trade) -> list[str]:
+def trade(state: SimState, quote: Quote, tick: Trade) -> list[str]:
     """The H0STCNT0 record of the trade that made ``quote``."""
-    market = sim.market
+    market = state.market
     path = market.path(quote.inst.code, quote.day)
     sells, buys, sold, bought, high_ts, low_ts = path.flow(quote.index)
     levels = market.book(quote)
     price, base = quote.price, quote.base
-    same_time = _previous_day_volume(sim, quote, tick.ts)
+    same_time = _previous_day_volume(state, quote, tick.ts)
     if quote.index == 0:
         side = "3"  # the opening auction's trade
     else:
@@ -62,9 +62,9 @@ def trade(sim: Simulator, quote: Quote, tick: Trade) -> list[str]:
     return [str(v) for v in row]
 
 
-def _previous_day_volume(sim: Simulator, quote: Quote, ts: float) -> int:
+def _previous_day_volume(state: SimState, quote: Quote, ts: float) -> int:
     """The previous trading day's volume up to the same time of day."""
-    market = sim.market
+    market = state.market
     previous = market.calendar.previous_trading_day(quote.day)
     if quote.prev_volume == 0:
         return 0
@@ -75,14 +75,14 @@ def _previous_day_volume(sim: Simulator, quote: Quote, ts: float) -> int:
     return path.summary(index)[4] if index >= 0 else 0
 
 
-def book(sim: Simulator, quote: Quote) -> list[str]:
+def book(state: SimState, quote: Quote) -> list[str]:
     """The H0STASP0 record of the book right after ``quote``'s trade."""
-    levels = sim.market.book(quote)
+    levels = state.market.book(quote)
     auction = quote.session in (Session.PRE_MARKET, Session.CLOSING_AUCTION)
     expected = quote.price if auction else 0
     total_ask = sum(q for _, q in levels.asks)
     total_bid = sum(q for _, q in levels.bids)
-    stamp = quote.last_ts if quote.last_ts is not None else sim.clock.now().timestamp()
+    stamp = quote.last_ts if quote.last_ts is not None else state.clock.now().timestamp()
     row: list[object] = [quote.inst.code, hhmmss(stamp), _hour_class(quote.session)]
     row += [p for p, _ in levels.asks] + [p for p, _ in levels.bids]
     row += [q for _, q in levels.asks] + [q for _, q in levels.bids]
@@ -97,7 +97,7 @@ def _hour_class(session: Session) -> str:
     return {Session.PRE_MARKET: "B", Session.CLOSING_AUCTION: "A"}.get(session, "0")
 
 
-def notice(sim: Simulator, event: str, order: Order, fill: Fill | None) -> list[str]:
+def notice(state: SimState, event: str, order: Order, fill: Fill | None) -> list[str]:
     """The notice of ``event`` ("accepted", "cancelled", "expired", "filled") on ``order``:
     an acceptance (CNTG_YN 1) carries the order's quantity and price, a fill (CNTG_YN 2)
     this execution's."""
@@ -110,7 +110,7 @@ def notice(sim: Simulator, event: str, order: Order, fill: Fill | None) -> list[
     received = {"canceled": "2", "expired": "3", "filled": "2"}.get(event, "1")
     amendment = {OrderKind.NEW: "0", OrderKind.AMEND: "1", OrderKind.CANCEL: "2"}[order.kind]
     original = account.profile.odno(order.original) if order.original else ""
-    inst = sim.market.universe.get(order.code)
+    inst = state.market.universe.get(order.code)
     row = [
         account.hts_id, account.number, account.profile.odno(order.number), original,
         "01" if order.side is OrderSide.SELL else "02", amendment, order.dvsn, condition,

@@ -44,7 +44,7 @@ def order_cash(call: Call) -> Reply:
     price = call.number("ORD_UNPR")
     call.field("SLL_TYPE", required=False)
     request = OrderRequest(code, side, dvsn, qty, price, call.tr_id, _exchange(call))
-    order = call.sim.exchange.place(call.account, request, call.now)
+    order = call.state.exchange.place(call.account, request, call.now)
     ok = call.profile.buy_ok if side is OrderSide.BUY else call.profile.sell_ok
     return _answer(call, order, ok)
 
@@ -64,7 +64,7 @@ def order_rvsecncl(call: Call) -> Reply:
     if branch.lstrip("0") != call.profile.branch.lstrip("0"):
         raise SimError(call.profile.rejections[Reason.UNKNOWN_ORDER])
     amount = None if every == "Y" else qty
-    exchange = call.sim.exchange
+    exchange = call.state.exchange
     if action == "02":
         order = exchange.cancel(call.account, int(original), amount, call.now, call.tr_id)
         return _answer(call, order, call.profile.cancel_ok)

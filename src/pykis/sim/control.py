@@ -42,7 +42,8 @@ from pykis.sim.faults import FaultRule
 from pykis.sim.wire.protocol import SimRequest, SimResponse, json_response
 
 if TYPE_CHECKING:
-    from pykis.sim.simulator import Simulator
+    from pykis.sim.realtime import RealtimeHub
+    from pykis.sim.state import SimState
 
 __all__ = ["handle"]
 
@@ -53,11 +54,11 @@ class ControlError(Exception):
         self.status = status
 
 
-def handle(sim: Simulator, request: SimRequest) -> SimResponse:
+def handle(sim: SimState, hub: RealtimeHub, request: SimRequest) -> SimResponse:
     parts = [p for p in request.path.split("/") if p][1:]  # drop "_sim"
     try:
         body = _body(request)
-        result = _route(sim, request.method, parts, body, request.query)
+        result = _route(sim, hub, request.method, parts, body, request.query)
     except ControlError as error:
         return json_response(error.status, {"error": str(error)})
     except (KeyError, TypeError, ValueError, ArithmeticError) as error:
@@ -74,14 +75,15 @@ def _body(request: SimRequest) -> dict[str, Any]:
     return body
 
 
-def _route(sim: Simulator, method: str, parts: list[str], body: dict, query: dict) -> Any:
+def _route(sim: SimState, hub: RealtimeHub, method: str, parts: list[str], body: dict,
+           query: dict) -> Any:
     key = (method, *parts[:1])
     simple = {
         ("GET", "health"): lambda: {"ok": True},
         ("GET", "state"): lambda: _state(sim),
         ("POST", "reset"): lambda: (sim.reset(body.get("seed")), _state(sim))[1],
         ("GET", "clock"): lambda: _clock(sim),
-        ("POST", "clock"): lambda: _set_clock(sim, body),
+        ("POST", "clock"): lambda: _set_clock(sim, hub, body),
         ("GET", "faults"): lambda: _faults(sim),
         ("POST", "faults"): lambda: _set_faults(sim, body),
         ("DELETE", "faults"): lambda: (sim.faults.clear(), _faults(sim))[1],
@@ -91,28 +93,28 @@ def _route(sim: Simulator, method: str, parts: list[str], body: dict, query: dic
         ("GET", "accounts"): lambda: [_account(sim, a) for a in sim.accounts],
         ("POST", "accounts"): lambda: _add_account(sim, body),
         ("GET", "ledger"): lambda: _ledger(sim, query.get("account")),
-        ("GET", "ws"): lambda: _ws(sim),
+        ("GET", "ws"): lambda: _ws(hub),
     }
     if key in simple and len(parts) == 1:
         return simple[key]()
     if parts[:1] == ["market"]:
-        return _market(sim, method, parts[1:], body)
+        return _market(sim, hub, method, parts[1:], body)
     if method == "POST" and parts[:1] == ["ws"] and len(parts) == 2:
-        return _ws_action(sim, parts[1], body)
+        return _ws_action(hub, parts[1], body)
     if method == "POST" and parts[:1] == ["tokens"] and len(parts) == 2:
         return _tokens(sim, parts[1], body)
     raise ControlError(f"no control endpoint {method} /_sim/{'/'.join(parts)}", 404)
 
 
 # --- clock -------------------------------------------------------------------------------
-def _clock(sim: Simulator) -> dict[str, Any]:
+def _clock(sim: SimState) -> dict[str, Any]:
     now = sim.clock.now()
     return {"now": now.isoformat(), "frozen": sim.clock.frozen,
             "session": str(sim.market.session(now)),
             "market_day": sim.market.market_day(now).isoformat()}
 
 
-def _set_clock(sim: Simulator, body: dict) -> dict[str, Any]:
+def _set_clock(sim: SimState, hub: RealtimeHub, body: dict) -> dict[str, Any]:
     if "now" in body:
         moment = dt.datetime.fromisoformat(body["now"])
         sim.clock.set(moment if moment.tzinfo else moment.replace(tzinfo=KST),
@@ -121,12 +123,13 @@ def _set_clock(sim: Simulator, body: dict) -> dict[str, Any]:
         sim.clock.set(sim.clock.now(), frozen=bool(body["frozen"]))
     if "advance" in body:
         sim.clock.advance(float(body["advance"]))
-    sim.realtime.wake()  # sessions stream the trades up to the new time now
+    hub.wake()  # sessions stream the trades up to the new time now
     return _clock(sim)
 
 
 # --- market --------------------------------------------------------------------------------
-def _market(sim: Simulator, method: str, parts: list[str], body: dict) -> Any:
+def _market(sim: SimState, hub: RealtimeHub, method: str, parts: list[str], body: dict
+            ) -> Any:
     now = sim.clock.now()
     if not parts and method == "GET":
         return [_quote(sim, code, now) for code in sim.market.universe]
@@ -146,12 +149,12 @@ def _market(sim: Simulator, method: str, parts: list[str], body: dict) -> Any:
             raise ControlError(f"prices move only while the market trades (now: {quote.session})")
         sim.market.move_price(code, now, price)
         sim.exchange.sync(sim.accounts, now)
-        sim.realtime.wake()
+        hub.wake()
         return _quote(sim, code, now)
     raise ControlError(f"no control endpoint {method} /_sim/market/{'/'.join(parts)}", 404)
 
 
-def _quote(sim: Simulator, code: str, now: dt.datetime) -> dict[str, Any]:
+def _quote(sim: SimState, code: str, now: dt.datetime) -> dict[str, Any]:
     q = sim.market.quote(code, now)
     return {"code": code, "name": q.inst.name, "market": str(q.inst.market),
             "kind": str(q.inst.kind), "price": q.price, "base": q.base, "open": q.open,
@@ -161,8 +164,7 @@ def _quote(sim: Simulator, code: str, now: dt.datetime) -> dict[str, Any]:
 
 
 # --- real-time sessions ----------------------------------------------------------------------
-def _ws(sim: Simulator) -> dict[str, Any]:
-    hub = sim.realtime
+def _ws(hub: RealtimeHub) -> dict[str, Any]:
     sessions = [{"id": s.id, "app_key": s.account.app_key if s.account else None,
                  "registrations": [list(key) for key in s.registrations],
                  "heartbeats_answered": s.heartbeats_answered}
@@ -170,8 +172,7 @@ def _ws(sim: Simulator) -> dict[str, Any]:
     return {"sessions": sessions, "faults": hub.faults.as_dict()}
 
 
-def _ws_action(sim: Simulator, action: str, body: dict) -> dict[str, Any]:
-    hub = sim.realtime
+def _ws_action(hub: RealtimeHub, action: str, body: dict) -> dict[str, Any]:
     if action == "drop":
         hub.drop_all()
     elif action == "faults":
@@ -189,7 +190,7 @@ def _ws_action(sim: Simulator, action: str, body: dict) -> dict[str, Any]:
             hub.faults.extra_fields = extra
     else:
         raise ControlError(f"no real-time action {action!r}", 404)
-    return _ws(sim)
+    return _ws(hub)
 
 
 def _seconds(value: Any, name: str) -> float:
@@ -199,17 +200,17 @@ def _seconds(value: Any, name: str) -> float:
 
 
 # --- faults, tokens, limits, stats ---------------------------------------------------------------
-def _faults(sim: Simulator) -> dict[str, Any]:
+def _faults(sim: SimState) -> dict[str, Any]:
     return {"rules": [r.as_dict() for r in sim.faults.rules], "applied": sim.faults.applied}
 
 
-def _set_faults(sim: Simulator, body: dict) -> dict[str, Any]:
+def _set_faults(sim: SimState, body: dict) -> dict[str, Any]:
     rules = [FaultRule(**rule) for rule in body.get("rules", [])]
     sim.faults.replace(rules)
     return _faults(sim)
 
 
-def _tokens(sim: Simulator, action: str, body: dict) -> dict[str, int]:
+def _tokens(sim: SimState, action: str, body: dict) -> dict[str, int]:
     app_key = body.get("app_key")
     if action == "expire":
         return {"expired": sim.auth.expire_all(sim.clock.timestamp(), app_key)}
@@ -218,16 +219,16 @@ def _tokens(sim: Simulator, action: str, body: dict) -> dict[str, int]:
     raise ControlError(f"no token action {action!r}", 404)
 
 
-def _stats(sim: Simulator) -> dict[str, Any]:
+def _stats(sim: SimState) -> dict[str, Any]:
     return {"apps": {key: s.as_dict() for key, s in sim.auth.stats.items()},
             "faults": sim.faults.applied}
 
 
-def _rate_limits(sim: Simulator) -> dict[str, int]:
+def _rate_limits(sim: SimState) -> dict[str, int]:
     return {str(env): limit for env, limit in sim.rate_limits.items()}
 
 
-def _set_rate_limits(sim: Simulator, body: dict) -> dict[str, int]:
+def _set_rate_limits(sim: SimState, body: dict) -> dict[str, int]:
     for name, limit in body.items():
         if not isinstance(limit, int) or limit < 0:
             raise ControlError("a rate limit is a whole number of calls per second (0: none)")
@@ -236,19 +237,19 @@ def _set_rate_limits(sim: Simulator, body: dict) -> dict[str, int]:
 
 
 # --- accounts and ledger ----------------------------------------------------------------------
-def _state(sim: Simulator) -> dict[str, Any]:
+def _state(sim: SimState) -> dict[str, Any]:
     return {"seed": sim.config.seed, "clock": _clock(sim),
             "always_open": sim.config.always_open,
             "accounts": [_credentials(sim, a) for a in sim.accounts]}
 
 
-def _credentials(sim: Simulator, account: Account) -> dict[str, str]:
+def _credentials(sim: SimState, account: Account) -> dict[str, str]:
     c = sim.credentials_of(account)
     return {"env": str(c.env), "app_key": c.app_key, "app_secret": c.app_secret,
             "account_no": c.account_no, "hts_id": c.hts_id}
 
 
-def _account(sim: Simulator, account: Account) -> dict[str, Any]:
+def _account(sim: SimState, account: Account) -> dict[str, Any]:
     return {
         **_credentials(sim, account), "cash": account.cash(),
         "positions": {code: {"qty": p.qty, "avg_price": str(p.avg_price)}
@@ -256,13 +257,13 @@ def _account(sim: Simulator, account: Account) -> dict[str, Any]:
     }
 
 
-def _add_account(sim: Simulator, body: dict) -> dict[str, str]:
+def _add_account(sim: SimState, body: dict) -> dict[str, str]:
     positions = {code: tuple(v) for code, v in body.pop("positions", {}).items()}
     credentials = sim.add_account(AccountSpec(positions=positions, **body))
     return _credentials(sim, sim.account_by_number(credentials.account_no))
 
 
-def _ledger(sim: Simulator, number: str | None) -> dict[str, Any]:
+def _ledger(sim: SimState, number: str | None) -> dict[str, Any]:
     accounts = [a for a in sim.accounts if number in (None, a.number)]
     orders = sorted((o for a in accounts for o in a.orders.values()), key=lambda o: o.number)
     fills = sorted((f for o in orders for f in o.fills), key=lambda f: f.number)

@@ -13,7 +13,7 @@ import time
 
 import uvicorn
 
-from pykis.sim.asgi import DROP_MESSAGE, create_app
+from pykis.sim.serve.asgi import DROP_MESSAGE, create_app
 from pykis.sim.simulator import Simulator
 
 __all__ = ["SimServer"]

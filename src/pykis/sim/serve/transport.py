@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import httpx
 
 from pykis.sim.wire.protocol import SimRequest, SimResponse
 
-if TYPE_CHECKING:
-    from pykis.sim.simulator import Simulator
-
-__all__ = ["SimTransport"]
+__all__ = ["Handler", "SimTransport"]
 
 
 def _to_sim(request: httpx.Request, body: bytes) -> SimRequest:
@@ -51,8 +48,14 @@ def _to_httpx(request: httpx.Request, answer: SimResponse, timed_out: bool) -> h
                           request=request)
 
 
+class Handler(Protocol):
+    """What answers KIS requests: a ``Simulator``."""
+
+    def handle(self, request: SimRequest) -> SimResponse: ...
+
+
 class SimTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
-    def __init__(self, sim: Simulator) -> None:
+    def __init__(self, sim: Handler) -> None:
         self.sim = sim
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:

@@ -1,6 +1,6 @@
 """The simulator as an ASGI application, served by uvicorn.
 
-WebSocket connections go to ``pykis.sim.asgi_ws``. Every HTTP request, whatever its
+WebSocket connections go to ``pykis.sim.serve.asgi_ws``. Every HTTP request, whatever its
 method or path, goes to ``Simulator.handle``, so even odd requests get KIS-shaped JSON. The only network-specific parts are the injected
 faults: a delayed answer sleeps without blocking other connections, and a dropped answer
 starts a response and stops mid-body, so the server closes the connection: what a
@@ -16,7 +16,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from pykis.sim.asgi_ws import serve_websocket
+from pykis.sim.serve.asgi_ws import serve_websocket
 from pykis.sim.wire.protocol import SimRequest
 
 if TYPE_CHECKING:
