@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import queue
+import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 import httpx
@@ -76,3 +79,45 @@ def test_help_lists_the_commands() -> None:
     for command in ("quote", "book", "ohlcv", "balance", "orders", "buy", "sell", "cancel",
                     "demo", "sim", "engine"):
         assert f" {command} " in done.stdout
+
+
+def _lines_until(process: subprocess.Popen, marker: str, timeout: float = 60) -> list[str]:
+    """The process's stdout lines up to the one containing ``marker`` (read by a thread:
+    a pipe's buffered reader and select() do not mix)."""
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout],
+                     daemon=True).start()
+    seen, deadline = [], time.monotonic() + timeout
+    while not seen or marker not in seen[-1]:
+        try:
+            seen.append(lines.get(timeout=max(0.01, deadline - time.monotonic())))
+        except queue.Empty:
+            raise AssertionError("".join(seen) or "no output") from None
+    return seen
+
+
+def test_sim_on_port_zero_prints_the_port_it_bound() -> None:
+    server = subprocess.Popen([*RUN, "sim", "--port", "0", "--seed", "9"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = _lines_until(server, "ws://")
+        found = set(re.findall(r"(?:http|ws)://127\.0\.0\.1:(\d+)", "".join(lines)))
+        [port] = found
+        assert port != "0"
+        assert httpx.get(f"http://127.0.0.1:{port}/_sim/state").json()["seed"] == 9
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
+
+
+def test_sim_on_a_busy_port_fails_in_one_line() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([*RUN, "sim", "--port", str(port)], capture_output=True,
+                              text=True, timeout=120, check=False)
+    assert done.returncode != 0
+    assert done.stdout == ""  # no banner, no credentials for a server that never ran
+    assert done.stderr.splitlines() == [
+        f"pykis sim: cannot listen on 127.0.0.1:{port}: address already in use"]

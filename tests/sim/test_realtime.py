@@ -17,7 +17,7 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from pykis.sim import Env, Simulator
@@ -36,14 +36,15 @@ QUIET.propagate = False
 class Bare:
     """One WebSocket connection with an account's approval key."""
 
-    def __init__(self, server: SimServer, env: Env = Env.REAL, index: int = 0) -> None:
+    def __init__(self, server: SimServer, env: Env = Env.REAL, index: int = 0,
+                 path: str = "/tryitout") -> None:
         self.server, self.creds = server, server.sim.credentials(env, index)
         answer = httpx.post(server.base_url + "/oauth2/Approval", json={
             "grant_type": "client_credentials", "appkey": self.creds.app_key,
             "secretkey": self.creds.app_secret})
         assert answer.status_code == 200, answer.text
         self.approval = answer.json()["approval_key"]
-        self._opened = connect(server.base_url.replace("http", "ws") + "/tryitout",
+        self._opened = connect(server.base_url.replace("http", "ws") + path,
                                open_timeout=5, logger=QUIET)
         self.ws: ClientConnection = self._opened.__enter__()
         self.keys: dict[str, tuple[str, str]] = {}
@@ -209,22 +210,25 @@ def test_one_session_per_app_key(bare: Bare, server: SimServer) -> None:
         other.close()
 
 
-def test_other_paths_are_refused(server: SimServer) -> None:
-    with pytest.raises(InvalidStatus):
-        connect(server.base_url.replace("http", "ws") + "/ws", open_timeout=5)
-    with connect(server.base_url.replace("http", "ws") + "/tryitout/H0STCNT0",
-                 open_timeout=5):  # KIS's per-TR paths work too
-        pass
+@pytest.mark.parametrize("path", ["", "/", "/tryitout", "/tryitout/H0STCNT0", "//tryitout"])
+def test_the_upgrade_is_accepted_on_any_path(server: SimServer, path: str) -> None:
+    """KIS's older samples connect to the root, newer ones to /tryitout, others to the
+    portal's per-TR paths: one socket carries every TR wherever it was opened."""
+    bare = Bare(server, path=path)
+    try:
+        assert bare.ask("H0STCNT0", "005930")["body"]["msg1"] == "SUBSCRIBE SUCCESS"
+    finally:
+        bare.close()
 
 
 # --- market data -------------------------------------------------------------------------------
 def test_trades_and_books_follow_the_market_rest_shows(bare: Bare, server: SimServer) -> None:
     bare.ask("H0STCNT0", "005930")
     bare.ask("H0STASP0", "005930")
-    control(server, "clock", {"advance": 120})
+    control(server, "clock", {"advance": 4})
     trades = bare.frames("H0STCNT0")
     book = named("H0STASP0", bare.frames("H0STASP0")[-1])
-    assert len(trades) > 1  # two minutes of trades arrive as one multi-record frame
+    assert len(trades) > 1  # 005930's trades of four seconds arrive as one frame
     assert all(len(t) == 46 for t in trades)
     last = named("H0STCNT0", trades[-1])
     kis = rest(server)
@@ -418,3 +422,82 @@ def test_the_simulator_object_alone_streams_nothing_without_sessions() -> None:
     assert sim.realtime.sessions == {}
     session = sim.realtime.open()
     assert sim.realtime.pump(session) == []  # nothing subscribed
+
+
+# --- overseas execution notices (H0GSCNI0 real / H0GSCNI9 paper) ----------------------------------
+def _answer_shape(reply: dict[str, Any]) -> dict[str, Any]:
+    output = reply["body"].get("output") or {}
+    return {"header": sorted(reply["header"]), "encrypt": reply["header"]["encrypt"],
+            "body": sorted(reply["body"]), "output": {k: len(v) for k, v in output.items()}}
+
+
+def test_overseas_notices_are_answered_as_the_domestic_ones(bare: Bare) -> None:
+    hts_id = bare.creds.hts_id
+    domestic = bare.ask("H0STCNI0", hts_id)
+    overseas = bare.ask("H0GSCNI0", hts_id)
+    assert overseas["header"] == {"tr_id": "H0GSCNI0", "tr_key": hts_id, "encrypt": "Y"}
+    body = overseas["body"]
+    assert (body["rt_cd"], body["msg_cd"], body["msg1"]) == ("0", "OPSP0000",
+                                                             "SUBSCRIBE SUCCESS")
+    assert _answer_shape(overseas) == _answer_shape(domestic)  # key 32, iv 16
+    assert bare.ask("H0GSCNI0", hts_id)["body"]["msg_cd"] == "OPSP0002"
+    off = bare.ask("H0GSCNI0", hts_id, tr_type="2")["body"]
+    assert (off["msg_cd"], off["msg1"]) == ("OPSP0001", "UNSUBSCRIBE SUCCESS")
+
+
+def test_each_server_has_its_own_overseas_notice_tr(bare: Bare, server: SimServer) -> None:
+    assert bare.ask("H0GSCNI9", bare.creds.hts_id)["body"]["msg_cd"] == "OPSP8991"
+    paper = Bare(server, Env.PAPER)
+    try:
+        assert paper.ask("H0GSCNI0", paper.creds.hts_id)["body"]["msg_cd"] == "OPSP8991"
+        reply = paper.ask("H0GSCNI9", paper.creds.hts_id)
+        assert reply["body"]["msg_cd"] == "OPSP0000" and reply["header"]["encrypt"] == "Y"
+    finally:
+        paper.close()
+
+
+def test_overseas_notices_count_against_the_41(bare: Bare, server: SimServer) -> None:
+    assert bare.ask("H0STCNI0", bare.creds.hts_id)["body"]["msg_cd"] == "OPSP0000"
+    assert bare.ask("H0GSCNI0", bare.creds.hts_id)["body"]["msg_cd"] == "OPSP0000"
+    codes = list(server.sim.market.universe)[:40]
+    for code in codes[:39]:
+        assert bare.ask("H0STCNT0", code)["body"]["msg_cd"] == "OPSP0000"
+    assert bare.ask("H0STCNT0", codes[39])["body"]["msg_cd"] == "OPSP0008"
+    assert bare.ask("H0GSCNI0", bare.creds.hts_id, tr_type="2")["body"]["msg_cd"] == "OPSP0001"
+    assert bare.ask("H0STCNT0", codes[39])["body"]["msg_cd"] == "OPSP0000"
+
+
+def test_overseas_notices_never_fire(bare: Bare, server: SimServer) -> None:
+    bare.ask("H0STCNI0", bare.creds.hts_id)
+    bare.ask("H0GSCNI0", bare.creds.hts_id)
+    kis = rest(server)
+    kis.order("buy", "005930", 1, int(kis.price().json()["output"]["stck_prpr"]) + 1000)
+    assert bare.frames("H0STCNI0")  # the domestic notice comes
+    control(server, "clock", {"advance": 30})
+    with pytest.raises(TimeoutError):
+        bare.next_text(lambda t: "H0GSCNI" in t, timeout=0.3)
+
+
+# --- one customer, one HTS ID, two servers ----------------------------------------------------------
+def test_each_environments_notices_stay_on_its_own_tr(server: SimServer) -> None:
+    """A customer's real and paper accounts share its HTS ID: a real order is heard on
+    H0STCNI0 by the real session only, a paper order on H0STCNI9 by the paper one only."""
+    real, paper = Bare(server), Bare(server, Env.PAPER)
+    try:
+        assert real.creds.hts_id == paper.creds.hts_id
+        real.ask("H0STCNI0", real.creds.hts_id)
+        paper.ask("H0STCNI9", paper.creds.hts_id)
+        for env, mine, other, tr_id in ((Env.REAL, real, paper, "H0STCNI0"),
+                                        (Env.PAPER, paper, real, "H0STCNI9")):
+            kis = rest(server, env)
+            price = int(kis.price().json()["output"]["stck_prpr"])
+            number = kis.order("buy", "005930", 1, price - 2000).json()["output"]["ODNO"]
+            notice = named(tr_id, mine.frames(tr_id)[0])
+            assert (notice["CUST_ID"], notice["ACNT_NO"]) == (kis.creds.hts_id,
+                                                              kis.creds.account_no)
+            assert int(notice["ODER_NO"]) == int(number)
+            with pytest.raises(TimeoutError):
+                other.next_text(lambda t: "|H0STCNI" in t, timeout=0.3)
+    finally:
+        real.close()
+        paper.close()

@@ -100,10 +100,7 @@ def test_async_client_over_http_and_in_process(served) -> None:
     sim.reset()
     creds = sim.credentials(Env.PAPER)
 
-    async def quote(client: httpx.AsyncClient) -> str:
-        token = (await client.post("/oauth2/tokenP", json={
-            "grant_type": "client_credentials", "appkey": creds.app_key,
-            "appsecret": creds.app_secret})).json()["access_token"]
+    async def quote(client: httpx.AsyncClient, token: str) -> str:
         answer = await client.get(
             "/uapi/domestic-stock/v1/quotations/inquire-price",
             params={"FID_COND_MRKT_DIV_CODE": "J", "FID_INPUT_ISCD": "005930"},
@@ -112,11 +109,16 @@ def test_async_client_over_http_and_in_process(served) -> None:
         return answer.json()["output"]["stck_prpr"]
 
     async def both() -> tuple[str, str]:
+        # One token for both (a second one would need a minute, and 005930 trades
+        # several times a second), and the clock stopped between the two quotes.
+        sim.clock.set(sim.clock.now(), frozen=True)
         async with httpx.AsyncClient(base_url=base_url) as remote:
-            over_socket = await quote(remote)
-        sim.clock.advance(61)  # the next token call is a minute later
+            token = (await remote.post("/oauth2/tokenP", json={
+                "grant_type": "client_credentials", "appkey": creds.app_key,
+                "appsecret": creds.app_secret})).json()["access_token"]
+            over_socket = await quote(remote, token)
         async with httpx.AsyncClient(transport=sim.transport(), base_url="http://sim") as local:
-            in_process = await quote(local)
+            in_process = await quote(local, token)
         return over_socket, in_process
 
     over_socket, in_process = asyncio.run(both())

@@ -41,18 +41,21 @@ if typer is not None:
         host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
         port: int = typer.Option(8080, help="Port (0 picks a free one)."),
         seed: int = typer.Option(42, help="Seed of the synthetic market and credentials."),
-        always_open: bool = typer.Option(False, help="Keep the market open around the clock."),
+        always_open: bool = typer.Option(False, help="Trade around the clock today, whatever "
+                                         "day it is (history keeps the KRX calendar)."),
         start: str = typer.Option("", help="Start the clock at this ISO time (KST)."),
         real_rate: int = typer.Option(20, help="REST calls per second per real app key."),
         paper_rate: int = typer.Option(2, help="REST calls per second per paper app key."),
         real_cash: int = typer.Option(10_000_000, help="Starting cash of the real account."),
         paper_cash: int = typer.Option(500_000_000, help="Starting cash of the paper account."),
+        activity: float = typer.Option(1.0, min=0.001, help="Factor on every listing's trade "
+                                       "rate (005930 trades several times a second at 1)."),
     ) -> None:
         """Run the KIS-compatible simulator (REST) until Ctrl-C."""
         from pykis.cli.simcmd import serve
 
         serve(host, port, seed, always_open, start, (real_rate, paper_rate),
-              (real_cash, paper_cash))
+              (real_cash, paper_cash), activity=activity)
 
     @app.command(rich_help_panel="Simulator")
     def demo(

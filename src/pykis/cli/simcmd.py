@@ -1,39 +1,76 @@
-"""``pykis sim``: the simulator as a server people can point their code at."""
+"""``pykis sim``: the simulator as a server people can point their code at.
+
+The socket is bound before anything is printed, so ``--port 0`` prints the port the OS
+picked, and a port already in use ends the command with one line on stderr (no
+credentials printed for a server that never started).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import socket
+import sys
 
 from rich.console import Console
 
 from pykis.market import KST
 from pykis.sim import AccountSpec, Env, SimConfig, Simulator
 
-__all__ = ["serve"]
+__all__ = ["listen", "serve"]
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host``:``port`` (0: a free port); OSError if taken."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    family, _, _, _, address = infos[0]
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 def serve(host: str, port: int, seed: int, always_open: bool, start: str,
-          rates: tuple[int, int], cash: tuple[int, int]) -> None:
+          rates: tuple[int, int], cash: tuple[int, int], activity: float = 1.0) -> None:
     """Serve a simulator; ``rates`` and ``cash`` are (real, paper)."""
     import uvicorn
 
-    from pykis.sim.serve.asgi import create_app
+    from pykis.sim.serve.server import server_config
 
     moment = dt.datetime.fromisoformat(start).replace(tzinfo=KST) if start else None
+    try:
+        sock = listen(host, port)
+    except OSError as error:
+        reason = "address already in use" if _in_use(error) else (
+            error.strerror or str(error)).lower()
+        sys.exit(f"pykis sim: cannot listen on {host}:{port}: {reason}")
     sim = Simulator(SimConfig(
         seed=seed, always_open=always_open, start=moment,
         rate_limits={Env.REAL: rates[0], Env.PAPER: rates[1]},
         accounts=[AccountSpec(Env.REAL, cash=cash[0]), AccountSpec(Env.PAPER, cash=cash[1])],
+        activity=activity,
     ))
-    console = Console()
-    base_url = f"http://{host}:{port}"
+    bound = sock.getsockname()[1]
+    name = f"[{host}]" if ":" in host else host
+    base_url = f"http://{name}:{bound}"
+    console = Console(soft_wrap=True)  # URLs stay whole on narrow terminals and in pipes
     console.print(f"[bold]KIS simulator[/] on [cyan]{base_url}[/] (seed {seed}"
                   f"{', always open' if always_open else ''}); control plane {base_url}/_sim")
     for account in sim.accounts:  # plain lines: a 180-character secret fits no table
         c = sim.credentials_of(account)
         print(f"\n[{c.env.value}] account {c.account_no}  HTS ID {c.hts_id}\n"
               f"  app key    {c.app_key}\n  app secret {c.app_secret}", flush=True)
-    console.print(f"\nReal-time (KIS WebSocket): ws://{host}:{port}/tryitout")
+    console.print(f"\nReal-time (KIS WebSocket): ws://{name}:{bound}/tryitout")
     console.print("These are simulator credentials, not KIS ones. Ctrl-C stops the server.")
-    uvicorn.run(create_app(sim), host=host, port=port, log_level="warning",
-                access_log=False, lifespan="off", ws="websockets-sansio", ws_ping_interval=None)
+    sys.stdout.flush()
+    uvicorn.Server(server_config(sim, host, bound)).run(sockets=[sock])
+
+
+def _in_use(error: OSError) -> bool:
+    import errno
+
+    return error.errno in (errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", -1))

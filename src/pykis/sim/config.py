@@ -26,6 +26,8 @@ class AccountSpec:
     app_key: str | None = None
     app_secret: str | None = None
     account_no: str | None = None  # 10 digits: CANO (8) + ACNT_PRDT_CD (2)
+    # None: the i-th real and the i-th paper account belong to one customer and share its
+    # HTS ID (simuserN), as a KIS customer's real and paper accounts do.
     hts_id: str | None = None
 
     def validate(self, universe: Mapping[str, object]) -> None:
@@ -72,7 +74,9 @@ class SimConfig:
     rate_window: WindowKind = WindowKind.SLIDING
     start: dt.datetime | None = None  # None: the wall clock
     frozen: bool = False
-    always_open: bool = False  # demo mode: the market never closes
+    # Demo mode: today (the clock's date) trades around the clock whatever day it is;
+    # history keeps the KRX calendar (no weekend or holiday bars, KRX sessions).
+    always_open: bool = False
     calendar: TradingCalendar | None = None
     extra_listings: int = 0  # synthetic stocks (900000...) beside the real listings
     costs: TradingCosts = field(default_factory=TradingCosts)
@@ -80,3 +84,17 @@ class SimConfig:
     # KIS's heartbeat interval is not documented (one report says about 110 s).
     ws_pump_interval: float = 0.05
     ws_heartbeat: float = 20.0  # what a 2025 log of the paper server shows
+    # How busy the market is: a factor on every listing's trade rate, which follows its
+    # liquidity (005930 several trades a second, small caps one every few seconds;
+    # universe.trade_interval). A day's open, high, low, close and volume stay the same;
+    # only the trades they are split into change. Below 1 for a lighter simulator.
+    activity: float = 1.0
+    # What FID_INPUT_HOUR_1=000000 asks of 주식당일분봉조회 (FHKST03010200); KIS does not
+    # document it [U]. "now": the newest bars up to now, as python-kis 2.1.6 assumes (its
+    # first call of a day chart sends 000000); "literal": bars ending at or before
+    # 00:00:00, that is none.
+    minute_chart_midnight: str = "now"
+    # Market codes and Y/N flags of quote requests in lower case (j, nx, un; y, n): KIS's
+    # answer is not documented [U]. True accepts them as upper case; False refuses them
+    # with OPSQ2001 as any other invalid value.
+    lower_case_codes: bool = True

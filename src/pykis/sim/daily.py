@@ -115,9 +115,11 @@ class DailyHistory:
         """Reference price of ``day``: the close of the trading day before it."""
         return self.close(self.calendar.previous_trading_day(day))
 
-    def bar(self, day: dt.date) -> DailyBar:
-        """The bar of trading day ``day`` (on or after ``first_day``)."""
-        if day < self.first_day or not self.calendar.is_trading_day(day):
+    def bar(self, day: dt.date, *, any_day: bool = False) -> DailyBar:
+        """The bar of trading day ``day`` (on or after ``first_day``); ``any_day`` also
+        gives one for a day the calendar does not trade (a past always-open weekend that
+        had a session): the same bar it had while it was live."""
+        if day < self.first_day or not (any_day or self.calendar.is_trading_day(day)):
             raise KeyError(f"{self.inst.code}: no bar for {day}")
         if day in self._realized:
             return self._realized[day]

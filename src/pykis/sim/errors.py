@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import Enum
 
-__all__ = ["Envelope", "KisCode", "SimError", "CODES", "pad_msg"]
+__all__ = ["CODES", "EMPTY_INQUIRY", "Envelope", "KisCode", "SimError", "pad_msg"]
 
 
 class Envelope(Enum):
@@ -113,6 +113,13 @@ CODES: dict[str, KisCode] = {
         KisCode("40340000", "모의투자 원주문번호가 존재하지 않습니다."),  # [U]
     )
 }
+
+
+# KIOK0560 also comes as a success: an inquiry that found nothing answers rt_cd "0" with
+# it (the portal's examples of the overseas order list inquire-ccnl and of
+# inquire-algo-ccnl, on empty results). [V] Keyed apart from the rt_cd "7" form above.
+EMPTY_INQUIRY = "KIOK0560+0"
+CODES[EMPTY_INQUIRY] = KisCode("KIOK0560", "조회할 내용이 없습니다", rt_cd="0")
 
 
 def pad_msg(text: str, width: int = 80) -> str:

@@ -14,11 +14,14 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+
 from pykis.market import PriceLimits, Session, TradingCosts, is_on_grid
 from pykis.models import OrderSide
 from pykis.sim.accounts import Account, CashMovement, Fill, Order, OrderKind
 from pykis.sim.env import Reason
 from pykis.sim.errors import SimError
+from pykis.sim.intraday import Trade
 from pykis.sim.market import MarketState, Quote
 from pykis.sim.matching import allocate, sweep
 
@@ -247,12 +250,22 @@ class Exchange:
     def _catch_up(self, code: str, day: dt.date, orders: list[Order], now_ts: float) -> None:
         close_ts = self.market.schedule(day).regular_close.timestamp()
         first = min(order.seen for order in orders)
-        for index, trade in self.market.trades(code, day, first, min(now_ts, close_ts)):
+        start, times, prices, volumes, auction = self.market.trade_window(
+            code, day, first, min(now_ts, close_ts))
+        # A liquid day has 100,000+ trades: only those at a price some order takes can
+        # fill anything, so only they are looked at one by one.
+        for n in np.flatnonzero(_reachable(orders, prices)).tolist():
+            index = start + n
+            trade = Trade(float(times[n]), int(prices[n]), int(volumes[n]), bool(auction[n]))
             waiting = [o for o in orders if o.seen < index and o.is_open]
             for order, qty, price in allocate(waiting, trade):
                 self._book_fill(order, qty, price, trade.ts)
             for order in waiting:
                 order.seen = index
+        if len(times):
+            last = start + len(times) - 1
+            for order in orders:
+                order.seen = max(order.seen, last)
         if now_ts >= close_ts:
             for order in orders:
                 order.expired = order.expired or order.is_open
@@ -300,3 +313,16 @@ class Exchange:
         number = self._next_order
         self._next_order += 1
         return number
+
+
+def _reachable(orders: list[Order], prices: np.ndarray) -> np.ndarray:
+    """Which trade prices reach at least one of ``orders`` (``matching.crosses``)."""
+    reach = np.zeros(len(prices), dtype=bool)
+    for side, beyond in ((OrderSide.BUY, np.less_equal), (OrderSide.SELL, np.greater_equal)):
+        open_orders = [o for o in orders if o.side is side and o.is_open]
+        if any(not o.price for o in open_orders):
+            return np.ones(len(prices), dtype=bool)
+        if open_orders:
+            limits = [o.price for o in open_orders]
+            reach |= beyond(prices, max(limits) if side is OrderSide.BUY else min(limits))
+    return reach

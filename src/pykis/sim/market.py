@@ -3,20 +3,32 @@
 No I/O and no clock of its own: every question carries the moment it is asked about.
 The market day at a moment is the latest trading day whose pre-market has begun; before
 its first trade the day shows the previous close with no volume, as KIS does.
+
+In always-open mode (``AlwaysOpenCalendar``) the live day, the clock's date, trades from
+midnight to midnight whatever day it is, while every other day keeps the KRX calendar:
+past weekends and holidays have no bars and past days their KRX sessions. A day this
+market has served as the live day keeps the 24-hour session it had (the orders and fills
+of that day stay consistent with its trades), though its daily bar leaves the history
+once the day is over if KRX did not trade that day.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol, TypeVar
 
-from pykis.market import KST, PriceLimits, Session, TradingCalendar, price_limits, shift_ticks
+import numpy as np
+
+from pykis.market import KST, PriceLimits, Session, TradingCalendar, price_limits
 from pykis.market.calendar import DaySchedule
+from pykis.market.ticks import tick_table
+from pykis.sim import paths
 from pykis.sim.daily import DailyBar, DailyHistory, stable_seed
 from pykis.sim.intraday import IntradayPath, Trade
 from pykis.sim.universe import Instrument
@@ -28,20 +40,59 @@ T = TypeVar("T")
 FIRST_DAY = dt.date(2020, 1, 2)  # daily history starts here for every symbol
 BOOK_DEPTH = 10
 _PATHS: OrderedDict[tuple, IntradayPath] = OrderedDict()  # least recently used first
-_PATHS_KEPT = 256  # a path holds a day of trades in typed arrays: ~300 KB
+_PATHS_KEPT = 256  # a path keeps its skeleton and minute bars (~25-80 KB); trades are cached apart
 _PATHS_LOCK = threading.Lock()
 
 
+class Clock(Protocol):
+    def now(self) -> dt.datetime: ...
+
+
+@dataclass(frozen=True)
 class AlwaysOpenCalendar(TradingCalendar):
-    """Demo mode: every day trades, continuously, from midnight to midnight."""
+    """Demo mode: the live day (the clock's date, KST) trades continuously from midnight
+    to midnight, whatever day it is; every other day is ``base``'s (KRX's), so history
+    has no weekend or holiday bars and past days have their KRX sessions.
+
+    Counting trading days (the previous close, D+1, T+2 settlement, the tax year) follows
+    ``base`` alone: it gives the same answer whenever it is asked. A fill on a live
+    Saturday settles with Friday's fills (Tuesday), and Saturday's base price is
+    Friday's close.
+
+    ``clock`` (anything with ``now()``) says which day is live; without one, the wall
+    clock does. ``bind`` sets it on a calendar already shared (the simulator's state
+    builds the calendar before the clock is handed over).
+    """
+
+    base: TradingCalendar = field(default_factory=TradingCalendar)
+    clock: Clock | None = field(default=None, compare=False)
+
+    def bind(self, clock: Clock, base: TradingCalendar | None = None) -> None:
+        object.__setattr__(self, "clock", clock)
+        if base is not None and not isinstance(base, AlwaysOpenCalendar):
+            object.__setattr__(self, "base", base)
+
+    def live_day(self) -> dt.date:
+        now = self.clock.now() if self.clock is not None else dt.datetime.now(KST)
+        return now.astimezone(KST).date()
 
     def is_trading_day(self, day: dt.date) -> bool:
-        return True
+        return _day(day) == self.live_day() or self.base.is_trading_day(day)
 
-    def schedule(self, day: dt.date) -> DaySchedule:
+    def add_trading_days(self, day: dt.date, count: int) -> dt.date:
+        return self.base.add_trading_days(day, count)
+
+    def schedule(self, day: dt.date) -> DaySchedule | None:
+        day = _day(day)
+        if day != self.live_day():
+            return self.base.schedule(day)
         midnight = dt.datetime(day.year, day.month, day.day, tzinfo=KST)
         end = midnight + dt.timedelta(days=1)
         return DaySchedule(day, midnight, midnight, end, end, end)
+
+
+def _day(day: dt.date) -> dt.date:
+    return day.astimezone(KST).date() if isinstance(day, dt.datetime) else day
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,22 +142,40 @@ class MarketState:
         self._taken: dict[tuple[str, dt.date, int], dict[tuple[str, int], int]] = {}
         self._recent: dict[tuple[str, dt.date], IntradayPath] = {}  # this market's paths
 
+    # --- set-up -------------------------------------------------------------------
+    def bind(self, clock: Clock, activity: float = 1.0,
+             base: TradingCalendar | None = None) -> None:
+        """What the state sets up after building the market: the clock an always-open
+        calendar reads its live day from (and the KRX calendar under it), and
+        ``activity``, the factor on every listing's trade rate (SimConfig.activity).
+        Call it before the market answers anything."""
+        if isinstance(self.calendar, AlwaysOpenCalendar):
+            self.calendar.bind(clock, base)
+        if activity != 1.0:
+            if not activity > 0:
+                raise ValueError("activity must be a positive factor on the trade rates")
+            for code, inst in list(self.universe.items()):
+                self.universe[code] = replace(inst, tick_interval=inst.tick_interval / activity)
+            self._histories.clear()
+
     # --- days ---------------------------------------------------------------------
     def market_day(self, moment: dt.datetime) -> dt.date:
         """The trading day a quote at ``moment`` belongs to."""
         day = moment.astimezone(KST).date()
-        schedule = self.calendar.schedule(day)
+        schedule = self._schedules.get(day) or self.calendar.schedule(day)
         if schedule is None or moment < schedule.pre_market_open:
             day = self.calendar.previous_trading_day(day)
         return max(day, FIRST_DAY)
 
     def session(self, moment: dt.datetime) -> Session:
         day = moment.astimezone(KST).date()
-        if not self.calendar.is_trading_day(day):
+        if day not in self._schedules and not self.calendar.is_trading_day(day):
             return Session.CLOSED
         return self.schedule(day).session_at(moment)
 
     def schedule(self, day: dt.date) -> DaySchedule:
+        """The sessions of ``day``: fixed the first time this market uses them (a day
+        served as the always-open live day keeps its 24 hours)."""
         schedule = self._schedules.get(day)
         if schedule is None:
             schedule = self.calendar.schedule(day)
@@ -121,6 +190,11 @@ class MarketState:
             self._histories[code] = DailyHistory(inst, self.seed, self.calendar, FIRST_DAY)
         return self._histories[code]
 
+    def bar(self, code: str, day: dt.date) -> DailyBar:
+        """The bar of ``day``, also of a day this market had a session on that the
+        calendar no longer trades (a past always-open weekend, for its orders)."""
+        return self.history(code).bar(day, any_day=day in self._schedules)
+
     def path(self, code: str, day: dt.date) -> IntradayPath:
         """The day's trades: moved by hand, or generated from the day's bar (shared by
         every simulator with the same seed, bar and hours, since they are identical)."""
@@ -133,7 +207,7 @@ class MarketState:
         return path
 
     def _shared_path(self, code: str, day: dt.date) -> IntradayPath:
-        bar = self.history(code).bar(day)
+        bar = self.bar(code, day)
         schedule = self.schedule(day)
         hours = (schedule.regular_open.timestamp(), schedule.closing_auction_start.timestamp(),
                  schedule.regular_close.timestamp())
@@ -143,7 +217,7 @@ class MarketState:
             if path is not None:
                 _PATHS.move_to_end(key)
                 return path
-        path = IntradayPath.bridged(self.universe[code], bar, self.seed, *hours)
+        path = paths.bridged(self.universe[code], bar, self.seed, *hours)
         with _PATHS_LOCK:
             _PATHS[key] = path
             while len(_PATHS) > _PATHS_KEPT:
@@ -152,7 +226,7 @@ class MarketState:
 
     def limits(self, code: str, day: dt.date) -> PriceLimits:
         """The day's price limits, from its base price."""
-        return price_limits(self.history(code).bar(day).base, self.universe[code].kind)
+        return price_limits(self.bar(code, day).base, self.universe[code].kind)
 
     # --- quotes ---------------------------------------------------------------------
     def quote(self, code: str, moment: dt.datetime) -> Quote:
@@ -162,10 +236,10 @@ class MarketState:
 
     def quote_at(self, code: str, day: dt.date, index: int, session: Session) -> Quote:
         """The quote right after trade ``index`` of ``day`` (-1: before the first)."""
-        inst, history = self.universe[code], self.history(code)
-        bar = history.bar(day)
+        inst = self.universe[code]
+        bar = self.bar(code, day)
         previous = self.calendar.previous_trading_day(day)
-        prev_volume = history.bar(previous).volume if previous >= FIRST_DAY else 0
+        prev_volume = self.bar(code, previous).volume if previous >= FIRST_DAY else 0
         limits = price_limits(bar.base, inst.kind)
         path = self.path(code, day)
         if index < 0:
@@ -202,25 +276,36 @@ class MarketState:
 
     def _fresh_book(self, quote: Quote) -> Book:
         inst, limits = quote.inst, quote.limits
+        bands = tick_table(inst.kind)
         # The last trade hit the ask on an uptick and the bid otherwise.
-        ask = quote.price if quote.uptick else _step(quote.price, 1, inst)
-        bid = _step(ask, -1, inst)
-        rng = random.Random(stable_seed(self.seed, inst.code, quote.day.toordinal(),
-                                        quote.index))
+        ask = quote.price if quote.uptick else _step(quote.price, 1, bands)
+        bid = _step(ask, -1, bands)
+        # Level sizes: the day's table of draws, read from a place the trade picks.
+        noise = self.memo(("book", inst.code, quote.day), lambda: _book_noise(
+            stable_seed(self.seed, inst.code, quote.day.toordinal(), "book")))
+        at = (quote.index + 1) * 2_654_435_761 % (len(noise) - 2 * BOOK_DEPTH)
         depth = max(1, inst.daily_volume // 4_000)
         asks, bids = [], []
-        for _ in range(BOOK_DEPTH):  # each level one tick beyond the previous one
-            asks.append(_level(ask, limits, depth, rng))
-            bids.append(_level(bid, limits, depth, rng))
-            ask, bid = _step(ask, 1, inst), _step(bid, -1, inst)
+        for level in range(BOOK_DEPTH):  # each level one tick beyond the previous one
+            asks.append(_level(ask, limits, depth * noise[at + 2 * level]))
+            bids.append(_level(bid, limits, depth * noise[at + 2 * level + 1]))
+            ask, bid = _step(ask, 1, bands), _step(bid, -1, bands)
         return Book(tuple(asks), tuple(bids))
 
     def trades(self, code: str, day: dt.date, after: int, until: float
                ) -> list[tuple[int, Trade]]:
         """(index, trade) of the trades of ``day`` after index ``after`` and at or before
         time ``until``, oldest first."""
+        first, times, prices, volumes, auction = self.trade_window(code, day, after, until)
+        return [(first + n, Trade(t, p, v, a)) for n, (t, p, v, a) in enumerate(zip(
+            times.tolist(), prices.tolist(), volumes.tolist(), auction.tolist()))]
+
+    def trade_window(self, code: str, day: dt.date, after: int, until: float
+                     ) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The same trades as arrays: (first index, times, prices, volumes, auction
+        flags), for callers that scan many of them (a liquid day holds 100,000+)."""
         path = self.path(code, day)
-        return [(i, path.trade(i)) for i in range(after + 1, path.index_at(until) + 1)]
+        return (after + 1, *path.window(after + 1, path.index_at(until)))
 
     def recent_trades(self, code: str, moment: dt.datetime, count: int) -> list[Trade]:
         """The last ``count`` trades at or before ``moment``, newest first."""
@@ -276,11 +361,11 @@ class MarketState:
         path = self.path(code, day)
         close_ts = self.schedule(day).regular_close.timestamp()
         ts = max(moment.timestamp(), path.trade(0).ts)
-        path = path.moved(ts, price, self.seed, close_ts)
+        path = paths.moved(path, ts, price, self.seed, close_ts)
         self._moved[(code, day)] = path
         self._recent.pop((code, day), None)
         history = self.history(code)
-        history.set_realized(path.realized_bar(history.bar(day).base))
+        history.set_realized(path.realized_bar(self.bar(code, day).base))
         return self.quote(code, moment)
 
 
@@ -292,15 +377,34 @@ def _extreme(bars: list[DailyBar]) -> tuple[int, str, int, str]:
     return top.high, top.date.strftime("%Y%m%d"), bottom.low, bottom.date.strftime("%Y%m%d")
 
 
-def _step(price: int, steps: int, inst: Instrument) -> int:
-    try:
-        return shift_ticks(price, steps, inst.kind)
-    except ValueError:
+def _step(price: int, direction: int, bands: tuple) -> int:
+    """The grid price one tick above (``direction`` 1) or below (-1) grid price
+    ``price``, as ``shift_ticks`` moves it across bands; 0 for none (below 1 KRW, or
+    ``price`` 0). Written out because a book takes twenty of them and a liquid stream a
+    book per trade."""
+    if price <= 0:
         return 0
+    if direction > 0:
+        return price + _tick(price, bands)
+    below = price - 1
+    return below - below % _tick(below, bands) if below >= 1 else 0
 
 
-def _level(price: int, limits: PriceLimits, depth: int, rng: random.Random) -> tuple[int, int]:
-    qty = max(1, int(depth * rng.lognormvariate(0, 0.6)))
+def _tick(price: int, bands: tuple) -> int:
+    for upper, tick in bands:
+        if upper is None or price < upper:
+            return tick
+    raise AssertionError("the last band is open-ended")
+
+
+def _book_noise(seed: int) -> list[float]:
+    """Lognormal factors on the book's level sizes (a day's worth, drawn once)."""
+    rng = random.Random(seed)
+    return [math.exp(0.6 * rng.gauss(0.0, 1.0)) for _ in range(4_096)]
+
+
+def _level(price: int, limits: PriceLimits, size: float) -> tuple[int, int]:
+    qty = max(1, int(size))
     if price == 0 or not limits.lower <= price <= limits.upper:
         return 0, 0
     return price, qty

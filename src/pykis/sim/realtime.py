@@ -7,6 +7,16 @@ carry the approval key from /oauth2/Approval; one session per app key (OPSP8996)
 '^'-separated records, several to a frame; notices (H0STCNI0 real, H0STCNI9 paper) for the
 HTS ID they were subscribed with, AES-256-CBC encrypted with the key and iv the
 subscription's answer carried.
+
+The overseas execution notices (해외주식 실시간체결통보 [실시간-009]: H0GSCNI0 real,
+H0GSCNI9 paper; tr_key the HTS ID, as the domestic ones [V: open-trading-api
+examples_llm/overseas_stock/ccnl_notice]) are accepted the same way: the same answer with
+encrypt "Y" and a key and iv, one of the 41 registrations. They never fire: a simulated
+account trades at home only. python-kis subscribes both notices on every ``on("execution")``.
+
+A real and a paper account of one customer share its HTS ID, but KIS serves them from two
+servers: a real account's notices go out on H0STCNI0 to real sessions only, a paper
+account's on H0STCNI9 to paper sessions only.
 """
 
 from __future__ import annotations
@@ -33,11 +43,13 @@ from pykis.sim.wire import records
 if TYPE_CHECKING:
     from pykis.sim.state import SimState
 
-__all__ = ["MAX_REGISTRATIONS", "RealtimeHub", "WsFaults", "WsSession"]
+__all__ = ["MAX_REGISTRATIONS", "NOTICE_TRS", "OVERSEAS_NOTICE_TRS", "RealtimeHub", "WsFaults",
+           "WsSession"]
 
 MAX_REGISTRATIONS = 41  # the 42nd registration of a session is refused
 MARKET_TRS = ("H0STCNT0", "H0STASP0")
 NOTICE_TRS = {Env.REAL: "H0STCNI0", Env.PAPER: "H0STCNI9"}
+OVERSEAS_NOTICE_TRS = {Env.REAL: "H0GSCNI0", Env.PAPER: "H0GSCNI9"}  # accepted, never fire
 MAX_RECORDS = 500  # records of one symbol per pump (a clock jump must not flood a client)
 RECORDS_PER_FRAME = 50
 
@@ -165,7 +177,7 @@ class RealtimeHub:
         if holder is not None:
             return _control(tr_id, tr_key, "9", "OPSP8996", "ALREADY IN USE appkey")
         session.account = account
-        if tr_id not in MARKET_TRS + (NOTICE_TRS[account.env],):
+        if tr_id not in (*MARKET_TRS, NOTICE_TRS[account.env], OVERSEAS_NOTICE_TRS[account.env]):
             return _control(tr_id, tr_key, "9", "OPSP8991", "invalid tr_id")
         if not tr_key:
             return _control(tr_id, tr_key, "9", "OPSP9999", "JSON PARSING ERROR : invalid tr_key")
@@ -267,6 +279,10 @@ class RealtimeHub:
         row += [str(n) for n in range(self.faults.extra_fields)]
         woken = False
         for session in self.sessions.values():
+            # The HTS ID names the customer, whose real and paper accounts share it; the
+            # environment is the server: a paper session never hears of a real order.
+            if session.account is None or session.account.env is not account.env:
+                continue
             if (tr_id, account.hts_id) in session.registrations:
                 key, iv = session.ciphers[tr_id]
                 session.outbox.append(f"1|{tr_id}|001|{_encrypt(key, iv, '^'.join(row))}")

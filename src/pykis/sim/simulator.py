@@ -12,9 +12,11 @@ its API: no gate, no limit, no faults, just the file (``pykis.sim.wire.master``)
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import logging
+import re
 
 from pykis.sim import control
 from pykis.sim.accounts import Account
@@ -31,6 +33,7 @@ from pykis.sim.wire.routes import REAL_ONLY_TR_IDS, ROUTES_BY_PATH, Route
 __all__ = ["Simulator"]
 
 log = logging.getLogger("pykis.sim")
+_SLASHES = re.compile(r"/{2,}")
 
 OAUTH = {
     "/oauth2/tokenP": oauth.token,
@@ -47,6 +50,7 @@ class Simulator(SimState):
     def __init__(self, config: SimConfig | None = None) -> None:
         self.config = config or SimConfig()
         self.realtime = RealtimeHub(self)  # before the state's reset, which resets it too
+        self._answers = 0  # API answers given: their gt_uid
         super().__init__(self.config)
 
     def reset(self, seed: int | None = None) -> None:
@@ -69,7 +73,9 @@ class Simulator(SimState):
                 return self._error(SimError("SIM00500"), request)
 
     def _dispatch(self, request: SimRequest) -> SimResponse:
-        path = request.path
+        # Clients that join a base URL ending in "/" with a path starting with one send
+        # "//uapi/...": KIS's gateway routes it all the same.
+        path = request.path = _SLASHES.sub("/", request.path)
         if path.startswith("/_sim/") or path == "/_sim":
             return control.handle(self, self.realtime, request)
         if path in OAUTH:
@@ -79,13 +85,33 @@ class Simulator(SimState):
         if path in master.FILES:
             if request.method != "GET":
                 raise SimError("SIM00404")
-            return SimResponse(200, master.build(self, path), {"content-type": "application/zip"})
+            return SimResponse(200, master.build(self, path), {"Content-Type": "application/zip"})
         route = ROUTES_BY_PATH.get(path)
         if route is None or route.method != request.method:
             raise SimError("SIM00404")
         return self._api_call(route, request)
 
     def _api_call(self, route: Route, request: SimRequest) -> SimResponse:
+        response = self._answer(route, request)
+        # KIS's own headers on every API answer, refusals included: the TR ID echoed,
+        # tr_cont (blank when nothing follows) and a transaction id.
+        response.headers.setdefault("tr_cont", "")
+        response.headers["tr_id"] = request.headers.get("tr_id", "").strip()
+        response.headers["gt_uid"] = self._transaction_id()
+        return response
+
+    def _transaction_id(self) -> str:
+        """32 characters, unique per answer, the same sequence for the same seed."""
+        self._answers += 1
+        return hashlib.md5(f"{self.config.seed}:{self._answers}".encode()).hexdigest()
+
+    def _answer(self, route: Route, request: SimRequest) -> SimResponse:
+        try:
+            return self._served(route, request)
+        except SimError as error:
+            return self._error(error, request)
+
+    def _served(self, route: Route, request: SimRequest) -> SimResponse:
         account = self._gate(request)
         tr_id = request.headers.get("tr_id", "").strip()
         variant = self._route_call(route, account.env, tr_id)
@@ -99,10 +125,9 @@ class Simulator(SimState):
         call = Call(self, account, tr_id, variant, request.query, body, request.headers, now)
         try:
             response = render(route.endpoint, route.handler(call),
-                              envelope_first=route.envelope_first)
+                              envelope_first=route.envelope_first, fields=route.fields)
         except SimError as error:
             response = self._error(error, request)
-        response.headers["tr_id"] = tr_id
         return self._after_work(fault, response)
 
     def _gate(self, request: SimRequest) -> Account:
@@ -162,10 +187,7 @@ class Simulator(SimState):
 
     @staticmethod
     def _error(error: SimError, request: SimRequest) -> SimResponse:
-        headers = dict(error.headers)
-        if request.headers.get("tr_id"):
-            headers["tr_id"] = request.headers["tr_id"]
-        return json_response(error.status, error.body(), headers)
+        return json_response(error.status, error.body(), dict(error.headers))
 
     # --- adapters --------------------------------------------------------------------------
     def transport(self):

@@ -57,6 +57,9 @@ class SimState:
             self.costs = replace(costs, tax=replace(costs.tax, calendar=calendar))
             self.market = MarketState(build_universe(seed, self.config.extra_listings), seed,
                                       calendar)
+            # The always-open calendar's live day comes from this clock; the listings'
+            # trade rates are scaled by the config's activity (before any trade is drawn).
+            self.market.bind(self.clock, self.config.activity, self.config.calendar)
             self.exchange = Exchange(self.market, self.costs)
             secret = hashlib.sha256(f"pykis-sim:{seed}".encode()).digest()
             self.auth = TokenAuthority(secret, self.config.token_rules)
@@ -90,13 +93,27 @@ class SimState:
             env=env, profile=PROFILES[env], cano=number[:8], product=number[8:],
             app_key=spec.app_key or "PS" + self._derive(f"{env}:{index}:key", "alnum", 34),
             app_secret=spec.app_secret or self._derive(f"{env}:{index}:secret", "secret", 180),
-            hts_id=spec.hts_id or f"simuser{index + 1}",
+            hts_id=spec.hts_id or self._customer_hts_id(env),
             initial_cash=DEFAULT_CASH[env] if spec.cash is None else spec.cash,
         )
         for code, (qty, avg) in spec.positions.items():
             account.positions[code] = Position(code)
             account.positions[code].buy(qty, avg)
         return account
+
+    def _customer_hts_id(self, env: Env) -> str:
+        """The HTS ID of the next account of ``env``: one customer holds the i-th real and
+        the i-th paper account, under one HTS ID, as a KIS customer's real and paper
+        accounts are. The first of the pair gets a fresh ``simuserN``."""
+        ordinal = sum(a.env is env for a in self.accounts)
+        partners = [a for a in self.accounts if a.env is not env]
+        if ordinal < len(partners):
+            return partners[ordinal].hts_id
+        taken = {a.hts_id for a in self.accounts}
+        number = ordinal + 1
+        while f"simuser{number}" in taken:  # never another customer's ID
+            number += 1
+        return f"simuser{number}"
 
     def _derive(self, label: str, alphabet: str, size: int, prefix: str = "") -> str:
         """A reproducible credential string of ``size`` characters."""

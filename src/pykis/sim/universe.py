@@ -2,8 +2,8 @@
 
 Codes, names and segments are public facts; share counts are those KIS reported in July
 2025 where known, otherwise round approximations. Price levels are only a starting point:
-the seed moves each one by up to ±20 % and picks per-symbol volatility, liquidity and
-valuation figures, so a seed
+the seed moves each one by up to ±20 % and picks per-symbol volatility, liquidity (and
+from it how often the listing trades: ``trade_interval``) and valuation figures, so a seed
 gives the same market every time and different seeds give different markets. The
 reference levels are spread over every tick band, ETFs included on both sides of
 2,000 KRW.
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from pykis.market import InstrumentKind, Market, Rounding, round_to_tick
 
-__all__ = ["LISTINGS", "Instrument", "build_universe", "isin"]
+__all__ = ["LISTINGS", "Instrument", "build_universe", "isin", "trade_interval"]
 
 S, E = InstrumentKind.STOCK, InstrumentKind.ETF
 KOSPI, KOSDAQ = Market.KOSPI, Market.KOSDAQ
@@ -180,7 +180,7 @@ class Instrument:
     face_value: int
     daily_vol: float  # standard deviation of daily log returns
     daily_volume: int  # typical shares traded per day
-    tick_interval: float  # mean seconds between trades
+    tick_interval: float  # mean seconds between trades (trade_interval: from liquidity)
     eps: int
     bps: int
     foreign_ratio: float  # foreign holding ratio, percent
@@ -255,10 +255,25 @@ def isin(code: str, *, preferred: bool = False) -> str:
     return body + str(-total % 10)
 
 
+# Trades a second of a listing trading 1 billion KRW a day; the rate grows with the square
+# root of the traded value, so 005930 (~1-2 trillion KRW) trades several times a second and
+# a small cap (~1 billion) every few seconds, as on KRX.
+RATE_PER_SQRT_BILLION = 0.15
+RATE_RANGE = (1 / 30, 15.0)  # trades a second, before SimConfig.activity scales them
+
+
+def trade_interval(daily_value: float, jitter: float) -> float:
+    """Mean seconds between trades of a listing that trades ``daily_value`` KRW a day."""
+    rate = RATE_PER_SQRT_BILLION * (daily_value / 1e9) ** 0.5 * jitter
+    return 1 / min(max(rate, RATE_RANGE[0]), RATE_RANGE[1])
+
+
 def _instrument(row: tuple, rng: random.Random) -> Instrument:
     code, name, market, kind, price, shares, sector, index_name, face, eng_name, listed = row
     level = round_to_tick(price * rng.uniform(0.8, 1.2), Rounding.NEAREST, kind)
     fund = kind is InstrumentKind.ETF
+    daily_vol = rng.uniform(0.006, 0.012) if fund else rng.uniform(0.012, 0.03)
+    daily_volume = max(10_000, int(shares * rng.uniform(0.001, 0.006)))
     return Instrument(
         code=code,
         name=name,
@@ -269,9 +284,9 @@ def _instrument(row: tuple, rng: random.Random) -> Instrument:
         sector=sector,
         index_name=index_name,
         face_value=face,
-        daily_vol=rng.uniform(0.006, 0.012) if fund else rng.uniform(0.012, 0.03),
-        daily_volume=max(10_000, int(shares * rng.uniform(0.001, 0.006))),
-        tick_interval=rng.uniform(1.5, 6.0),
+        daily_vol=daily_vol,
+        daily_volume=daily_volume,
+        tick_interval=trade_interval(daily_volume * level, rng.uniform(0.75, 1.33)),
         eps=0 if fund else int(level / rng.uniform(6, 35)),
         bps=0 if fund else int(level / rng.uniform(0.5, 3.0)),
         foreign_ratio=0.0 if fund else round(rng.uniform(2, 55), 2),

@@ -1,4 +1,4 @@
-"""The KIS WebSocket endpoint (``/tryitout`` and ``/tryitout/<TR>``) over ASGI.
+"""The KIS WebSocket endpoint (``/tryitout``, ``/tryitout/<TR>``, or any path) over ASGI.
 
 One task per connection moves texts between the socket and the simulator's
 ``RealtimeHub``: client messages in, answers out; new trades, books and notices out as
@@ -19,14 +19,10 @@ if TYPE_CHECKING:
     from pykis.sim.realtime import WsSession
     from pykis.sim.simulator import Simulator
 
-__all__ = ["serve_websocket", "is_websocket_path"]
+__all__ = ["serve_websocket"]
 
 MAX_WAIT = 1.0  # look again at least this often (faults, a clock moved by hand)
 DROP_CODE = 1011  # what a dropped session is closed with
-
-
-def is_websocket_path(path: str) -> bool:
-    return path == "/tryitout" or path.startswith("/tryitout/")
 
 
 class _Connection:
@@ -106,9 +102,8 @@ async def serve_websocket(sim: Simulator, scope: Scope, receive: Receive, send: 
     message = await receive()
     if message["type"] != "websocket.connect":
         return
-    if not is_websocket_path(scope["path"]):
-        await send({"type": "websocket.close", "code": 1008})  # refused: HTTP 403
-        return
+    # Any path: KIS's older samples connect to the root, newer ones to /tryitout, others
+    # to /tryitout/<TR>; one socket carries every TR all the same.
     await send({"type": "websocket.accept"})
     connection = _Connection(sim, receive, send)
     reader = asyncio.create_task(connection.read())

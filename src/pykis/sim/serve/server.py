@@ -16,7 +16,7 @@ import uvicorn
 from pykis.sim.serve.asgi import DROP_MESSAGE, create_app
 from pykis.sim.simulator import Simulator
 
-__all__ = ["SimServer"]
+__all__ = ["SimServer", "server_config"]
 
 
 class _HideDrops(logging.Filter):
@@ -27,17 +27,25 @@ class _HideDrops(logging.Filter):
 logging.getLogger("uvicorn.error").addFilter(_HideDrops())
 
 
+def server_config(sim: Simulator, host: str, port: int, log_level: str = "warning"
+                  ) -> uvicorn.Config:
+    """How the simulator is served on a socket (here and by ``pykis sim``)."""
+    return uvicorn.Config(
+        create_app(sim), host=host, port=port, log_level=log_level, lifespan="off",
+        access_log=False,
+        http="h11",  # writes header names as given; httptools lower-cases them
+        server_header=False, date_header=False,  # KIS sends no `server`; asgi adds `Date`
+        ws="websockets-sansio", ws_ping_interval=None,  # KIS heartbeats with PINGPONG texts
+    )
+
+
 class SimServer:
     def __init__(
         self, sim: Simulator | None = None, host: str = "127.0.0.1", port: int = 0,
         log_level: str = "warning",
     ) -> None:
         self.sim = sim or Simulator()
-        config = uvicorn.Config(
-            create_app(self.sim), host=host, port=port, log_level=log_level,
-            lifespan="off", access_log=False, http="httptools",
-            ws="websockets-sansio", ws_ping_interval=None,  # KIS heartbeats with PINGPONG texts
-        )
+        config = server_config(self.sim, host, port, log_level)
         self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
 

@@ -20,6 +20,8 @@ from pykis.sim.exchange import ORDER_TYPES
 from pykis.sim.wire.paging import paginate
 from pykis.sim.wire.protocol import Call, Reply, dec, hhmmss, is_digits, pct, yyyymmdd
 
+FLAGS = ("Y", "N", "1", "0")  # a Y/N input as clients send it
+
 __all__ = [
     "inquire_balance",
     "inquire_daily_ccld",
@@ -287,8 +289,10 @@ def inquire_psbl_order(call: Call) -> Reply:
     code = call.param("PDNO").strip()
     raw_price = call.param("ORD_UNPR").strip()
     dvsn = call.param("ORD_DVSN")
-    call.choice("CMA_EVLU_AMT_ICLD_YN", ("Y", "N"))
-    call.choice("OVRS_ICLD_YN", ("Y", "N"))
+    # The portal documents Y/N; community clients (mojito2 among them) send "1", and
+    # KIS answers them: it does not refuse a flag it does not read. [S]
+    call.choice("CMA_EVLU_AMT_ICLD_YN", FLAGS)
+    call.choice("OVRS_ICLD_YN", FLAGS)
     if raw_price and not is_digits(raw_price):
         raise SimError("OPSQ2001", text="ERROR INVALID ORD_UNPR")
     priced = ORDER_TYPES.get(dvsn) is not None and ORDER_TYPES[dvsn].priced

@@ -3,7 +3,8 @@
 The first call sends ``tr_cont: ""`` and blank ``CTX_AREA_FK100``/``CTX_AREA_NK100``; an
 answer with more rows says ``tr_cont: M`` and carries cursors in its body; the next call
 sends ``tr_cont: N`` with the cursors copied back. The last page says ``tr_cont: D``.
-Cursors are caret-separated and right-padded to 100 characters; here NK100 holds the sort
+Cursors are caret-separated and right-padded to their size (100 characters; 200 for the
+overseas APIs' ``CTX_AREA_FK200``/``NK200``); here NK100 holds the sort
 key of the last row delivered and the next page starts after it in the current order, so
 paging is stateless and a row that filled or vanished in between does not restart it.
 """
@@ -60,8 +61,9 @@ def paginate(
     chunk = list(rows[start:start + size])
     more = start + size < len(rows)
     next_key = f"{prefix}{key(chunk[-1])}^" if more and chunk else ""
+    width = int(suffix)  # CTX_AREA_*100 cursors are 100 characters, *200 ones 200
     extra = {
-        f"ctx_area_fk{suffix}": (prefix + conditions).ljust(100),
-        f"ctx_area_nk{suffix}": next_key.ljust(100),
+        f"ctx_area_fk{suffix}": (prefix + conditions).ljust(width),
+        f"ctx_area_nk{suffix}": next_key.ljust(width),
     }
     return Page(chunk, more, start > 0, extra)

@@ -51,6 +51,9 @@ class SimRequest:
 
 @dataclass
 class SimResponse:
+    """An answer: its headers named in KIS's casing (``Content-Type``, and KIS's own
+    lower-case ``tr_id``, ``tr_cont``, ``gt_uid``), which the adapters send as they are."""
+
     status: int
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
@@ -64,7 +67,7 @@ class SimResponse:
 def json_response(status: int, payload: Any, headers: Mapping[str, str] | None = None
                   ) -> SimResponse:
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-    merged = {"content-type": "application/json; charset=UTF-8", **(headers or {})}
+    merged = {"Content-Type": "application/json; charset=UTF-8", **(headers or {})}
     return SimResponse(status, body, merged)
 
 
@@ -181,9 +184,17 @@ def dec(value: float | Decimal | int, places: int = 2) -> str:
     return str(Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP))
 
 
+def _zero(kind: str) -> str:
+    """What KIS writes for a field left at zero: kind "decN" is a decimal with N places
+    ("dec8": "0.00000000"), as the overseas APIs write each field at its own scale."""
+    if kind.startswith("dec") and kind[3:].isdigit():
+        return "0." + "0" * int(kind[3:])
+    return _DEFAULTS.get(kind, "")
+
+
 @lru_cache(maxsize=256)
 def _blank(spec: tuple[tuple[str, str], ...]) -> dict[str, str]:
-    return {name: _DEFAULTS.get(kind, "") for name, kind in spec}
+    return {name: _zero(kind) for name, kind in spec}
 
 
 def _row(spec: tuple[tuple[str, str], ...], values: Mapping[str, Any]) -> dict[str, str]:
@@ -197,9 +208,11 @@ def _row(spec: tuple[tuple[str, str], ...], values: Mapping[str, Any]) -> dict[s
     return row
 
 
-def render(endpoint: str, reply: Reply, *, envelope_first: bool) -> SimResponse:
-    """The JSON answer: ctx cursors, documented fields in order, and the envelope."""
-    spec = FIELDS[endpoint]
+def render(endpoint: str, reply: Reply, *, envelope_first: bool,
+           fields: Mapping[str, tuple[tuple[str, str], ...]] | None = None) -> SimResponse:
+    """The JSON answer: ctx cursors, documented fields in order, and the envelope. The
+    field lists are the endpoint's in ``FIELDS`` unless its route brings its own."""
+    spec = FIELDS[endpoint] if fields is None else fields
     kis = CODES[reply.code]
     text = pad_msg(kis.text) if reply.pad else kis.text
     envelope = {"rt_cd": kis.rt_cd, "msg_cd": kis.code, "msg1": text}

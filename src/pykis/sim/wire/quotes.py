@@ -14,9 +14,9 @@ from typing import Any
 
 from pykis.market import KST, Session, tick_size
 from pykis.sim.daily import DailyBar
-from pykis.sim.errors import SimError
-from pykis.sim.market import Book, MarketState, Quote
+from pykis.sim.market import FIRST_DAY, Book, MarketState, Quote
 from pykis.sim.universe import Instrument
+from pykis.sim.wire import inputs
 from pykis.sim.wire.protocol import Call, Reply, dec, hhmmss, pct, yyyymmdd
 
 __all__ = [
@@ -64,7 +64,7 @@ def _quote(call: Call, code: str) -> Quote | None:
 
 # --- inquire-price -----------------------------------------------------------------------
 def inquire_price(call: Call) -> Reply:
-    call.market_code()
+    inputs.market(call)
     code = _symbol(call)
     quote = _quote(call, code)
     if quote is None:  # KIS answers an unknown code with success and a zero price
@@ -165,7 +165,7 @@ def _extreme_fields(call: Call, quote: Quote) -> dict[str, Any]:
 
 # --- order book --------------------------------------------------------------------------
 def inquire_asking_price(call: Call) -> Reply:
-    call.market_code()
+    inputs.market(call)
     code = _symbol(call)
     quote = _quote(call, code)
     if quote is None:
@@ -202,7 +202,7 @@ def expected_output(quote: Quote) -> dict[str, Any]:
 
 # --- recent ticks ------------------------------------------------------------------------
 def inquire_ccnl(call: Call) -> Reply:
-    call.market_code()
+    inputs.market(call)
     quote = _quote(call, _symbol(call))
     if quote is None:
         return Reply({"output": []}, OK)
@@ -237,8 +237,8 @@ def period_bars(bars: list[DailyBar], period: str) -> list[DailyBar]:
 
 
 def inquire_daily_price(call: Call) -> Reply:
-    call.market_code()
-    period = call.choice("FID_PERIOD_DIV_CODE", ("D", "W", "M"))
+    inputs.market(call)
+    period = inputs.code(call, "FID_PERIOD_DIV_CODE", ("D", "W", "M"))
     call.choice("FID_ORG_ADJ_PRC", ("0", "1"))
     quote = _quote(call, _symbol(call))
     if quote is None:
@@ -264,14 +264,17 @@ def inquire_daily_price(call: Call) -> Reply:
 
 
 def inquire_daily_itemchartprice(call: Call) -> Reply:
-    call.market_code()
+    inputs.market(call)
     code = _symbol(call)
-    start, end = call.date("FID_INPUT_DATE_1"), call.date("FID_INPUT_DATE_2")
-    period = call.choice("FID_PERIOD_DIV_CODE", ("D", "W", "M", "Y"))
+    start = inputs.date_bound(call, "FID_INPUT_DATE_1", end=False)
+    end = inputs.date_bound(call, "FID_INPUT_DATE_2", end=True)
+    period = inputs.code(call, "FID_PERIOD_DIV_CODE", ("D", "W", "M", "Y"))
     call.choice("FID_ORG_ADJ_PRC", ("0", "1"))
     quote = _quote(call, code)
     if quote is None:
         return Reply({"output1": {"stck_shrn_iscd": code}, "output2": []}, OK)
+    end = min(end, quote.day)
+    start = max(start, _oldest_needed(call, end, period))
     bars = call.state.market.daily_bars(code, start, end, call.now)
     grouped = period_bars(bars, period)
     rows = []
@@ -284,6 +287,18 @@ def inquire_daily_itemchartprice(call: Call) -> Reply:
             "prdy_vrss": bar.close - bar.base, "revl_issu_reas": "",
         })
     return Reply({"output1": chart_summary(call, quote), "output2": rows}, OK)
+
+
+def _oldest_needed(call: Call, end: dt.date, period: str) -> dt.date:
+    """The earliest day the newest 100 periods up to ``end`` can reach: a range from the
+    first day (python-kis's 00000101) builds no more bars than a page shows."""
+    if end < FIRST_DAY:
+        return end
+    if period == "D":  # the 100th trading day back, and one for a live always-open day
+        return call.state.market.calendar.add_trading_days(end + dt.timedelta(days=1), -101)
+    if period == "W":
+        return end - dt.timedelta(weeks=101)
+    return dt.date.min
 
 
 def chart_summary(call: Call, quote: Quote) -> dict[str, Any]:
@@ -314,15 +329,18 @@ def chart_summary(call: Call, quote: Quote) -> dict[str, Any]:
 
 
 # --- minute bars -------------------------------------------------------------------------
-def minute_rows(call: Call, code: str, day: dt.date, until: dt.datetime, count: int
+def minute_rows(call: Call, code: str, day: dt.date, until: dt.datetime | None, count: int
                 ) -> list[dict[str, Any]]:
     """Up to ``count`` one-minute bars of ``day`` labelled by their end (HHMM00) and
-    ending at or before ``until``, newest first; minutes without trades repeat the price."""
+    ending at or before ``until`` (None: the newest), newest first; minutes without
+    trades repeat the price. A time after now shows the minute in progress, as KIS does."""
     market = call.state.market
     first_end = market.schedule(day).regular_open + dt.timedelta(minutes=1)
-    last_end = min(until, call.now + dt.timedelta(minutes=1))
+    in_progress = call.now + dt.timedelta(minutes=1)  # the minute now is in, by its end
+    last_end = in_progress if until is None else min(until, in_progress)
+    visible = call.now if until is None else min(until, call.now)
     bars = market.path(code, day).minute_bars(
-        first_end.timestamp(), last_end.timestamp(), min(until, call.now).timestamp())
+        first_end.timestamp(), last_end.timestamp(), visible.timestamp(), limit=count)
     rows = [
         {"stck_bsop_date": yyyymmdd(day),
          "stck_cntg_hour": dt.datetime.fromtimestamp(end, KST).strftime("%H%M%S"),
@@ -330,16 +348,7 @@ def minute_rows(call: Call, code: str, day: dt.date, until: dt.datetime, count: 
          "cntg_vol": volume, "acml_tr_pbmn": value}
         for end, open_, high, low, close, volume, value in bars
     ]
-    return rows[::-1][:count]
-
-
-def _hour(call: Call, day: dt.date) -> dt.datetime:
-    value = call.param("FID_INPUT_HOUR_1")
-    try:
-        clock = dt.datetime.strptime(value, "%H%M%S").time()
-    except ValueError:
-        raise SimError("OPSQ2001", text="ERROR INVALID FID_INPUT_HOUR_1") from None
-    return dt.datetime.combine(day, clock, KST)
+    return rows[::-1]
 
 
 def minute_summary(quote: Quote) -> dict[str, Any]:
@@ -349,28 +358,30 @@ def minute_summary(quote: Quote) -> dict[str, Any]:
 
 
 def inquire_time_itemchartprice(call: Call) -> Reply:
-    call.market_code()
+    inputs.market(call)
     call.param("FID_ETC_CLS_CODE", required=False)
-    call.choice("FID_PW_DATA_INCU_YN", ("Y", "N"))
+    inputs.code(call, "FID_PW_DATA_INCU_YN", ("Y", "N"))
     quote = _quote(call, _symbol(call))
     if quote is None:
         return Reply({"output1": {}, "output2": []}, OK)
-    until = _hour(call, quote.day)
+    until = inputs.hour(call, quote.day)
     rows = minute_rows(call, quote.inst.code, quote.day, until, 30)
     return Reply({"output1": minute_summary(quote), "output2": rows}, OK)
 
 
 def inquire_time_dailychartprice(call: Call) -> Reply:
-    call.market_code()
-    day = call.date("FID_INPUT_DATE_1")
+    inputs.market(call)
+    day = inputs.day_param(call, "FID_INPUT_DATE_1")
+    inputs.code(call, "FID_PW_DATA_INCU_YN", ("Y", "N", ""), required=False)  # optional
     quote = _quote(call, _symbol(call))
     if quote is None:
         return Reply({"output1": {}, "output2": []}, OK)
     rows: list[dict[str, Any]] = []
     market = call.state.market
     kept_from = quote.day - dt.timedelta(days=365)  # KIS keeps a year of minute bars
-    if market.calendar.is_trading_day(day) and kept_from <= day <= quote.day:
-        rows = minute_rows(call, quote.inst.code, day, _hour(call, day), 120)
+    until = inputs.hour(call, quote.day if day is None else day)
+    if day is not None and market.calendar.is_trading_day(day) and kept_from <= day <= quote.day:
+        rows = minute_rows(call, quote.inst.code, day, until, 120)
     return Reply({"output1": minute_summary(quote), "output2": rows}, OK)
 
 
@@ -381,7 +392,7 @@ def intstock_multprice(call: Call) -> Reply:
         code = call.query.get(f"FID_INPUT_ISCD_{n}", "").strip()
         if not code:
             continue
-        call.choice(f"FID_COND_MRKT_DIV_CODE_{n}", ("J", "NX", "UN"))
+        inputs.code(call, f"FID_COND_MRKT_DIV_CODE_{n}", ("J", "NX", "UN"))
         quote = _quote(call, code)
         rows.append(multi_row(call, quote) if quote else {"inter_shrn_iscd": code})
     if not rows:

@@ -1,5 +1,6 @@
 """Every KIS REST API the simulator serves, declared once: path, TR IDs per environment,
-output layout and handler.
+output layout and handler. The overseas account APIs are declared in
+``pykis.sim.wire.overseas`` with their own field lists, and added here.
 
 A TR ID maps to a variant the handler reads (order side, ledger period). Legacy TR IDs
 are still accepted, as KIS still accepted them in 2026. A TR ID absent from an
@@ -8,11 +9,11 @@ environment's map is refused the way KIS refuses it (see ``Simulator._route_call
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from pykis.sim.env import Env
-from pykis.sim.wire import account, info, quotes, trading
+from pykis.sim.wire import account, info, overseas, quotes, trading
 from pykis.sim.wire.protocol import Call, Reply
 
 __all__ = ["REAL_ONLY_TR_IDS", "ROUTES", "ROUTES_BY_PATH", "Route"]
@@ -29,6 +30,7 @@ class Route:
     tr_ids: dict[Env, dict[str, str | None]]
     handler: Callable[[Call], Reply]
     envelope_first: bool = False  # orders write rt_cd/msg_cd/msg1 before the output
+    fields: Mapping[str, tuple[tuple[str, str], ...]] | None = None  # None: FIELDS[endpoint]
 
     def variant(self, env: Env, tr_id: str) -> tuple[bool, str | None]:
         table = self.tr_ids.get(env, {})
@@ -105,6 +107,10 @@ ROUTES: tuple[Route, ...] = (
         {Env.REAL: {"TTTC8408R": None}},
         account.inquire_psbl_sell,
     ),
+    *(Route(api.endpoint, "GET", api.path,
+            {env: dict.fromkeys(tr_ids) for env, tr_ids in api.tr_ids.items()},
+            api.handler, fields=overseas.FIELDS[api.endpoint])
+      for api in overseas.APIS),
 )
 
 ROUTES_BY_PATH: dict[str, Route] = {route.path: route for route in ROUTES}

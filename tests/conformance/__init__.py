@@ -1,0 +1,1 @@
+"""Conformance: community KIS clients, unmodified but for the host, against the simulator."""
