@@ -24,6 +24,7 @@ file reuses the token.
 from __future__ import annotations
 
 import json
+import math
 import os
 import threading
 import time
@@ -34,7 +35,16 @@ import httpx
 from pykis import exceptions as ex
 from pykis.api.errors import NEVER_SENT, read_answer
 from pykis.api.flow import Blocking, Flow, Send, Sleep
-from pykis.auth.token import FileTokenStore, Issue, Token, TokenStore, Use, Wait, entry_key
+from pykis.auth.token import (
+    MAX_LIFETIME,
+    FileTokenStore,
+    Issue,
+    Token,
+    TokenStore,
+    Use,
+    Wait,
+    entry_key,
+)
 from pykis.config import cache_dir
 from pykis.constants import Endpoint
 from pykis.utils.drivers import run_async, run_sync
@@ -236,9 +246,11 @@ class AuthManager:
             self._raise(answer)
         try:
             lifetime = float(lifetime)
-        except (TypeError, ValueError):
-            raise ex.APIError("KIS issued a token without a lifetime (expires_in)",
-                              status_code=answer.status) from None
+        except (TypeError, ValueError, OverflowError):
+            lifetime = math.nan
+        if not 0 < lifetime <= MAX_LIFETIME:  # NaN fails this too
+            raise ex.APIError("KIS issued a token without a usable lifetime (expires_in)",
+                              status_code=answer.status)
         now = self._clock()
         return Token(value, now + lifetime, now)
 

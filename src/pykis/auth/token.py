@@ -6,6 +6,12 @@ wait?* Issuing takes a short lease on the entry, so concurrent callers wait for 
 issuer instead of issuing too; the lease expires, so a crashed issuer cannot block the
 others. No lock is ever held while a request is in flight or while anyone sleeps.
 
+The file is untrusted input: every entry is checked when read (a damaged one is dropped,
+logged, and the file repaired on the next write), times from a clock that ran ahead
+never make anyone wait longer than KIS's rules could require (a lease its 30 s, the
+issuance rule its minute), and a file that others may read or write is made private
+before it is used (a file of another user is refused).
+
 ``FileTokenStore`` keeps the entries in one JSON file (mode 0600, replaced atomically),
 keyed by environment and a hash of the server and app key, under a ``filelock`` lock
 file: every
@@ -16,7 +22,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import math
 import os
+import stat
 import tempfile
 import threading
 import uuid
@@ -26,10 +35,15 @@ from typing import Any, Protocol
 
 from filelock import FileLock
 
+from pykis.exceptions import InvalidInputError
+
 __all__ = ["FileTokenStore", "Issue", "MemoryTokenStore", "Token", "TokenStore", "Use", "Wait",
-           "entry_key"]
+           "entry_key", "valid_entry"]
 
 LEASE_SECONDS = 30.0  # an issuer that crashed releases its lease after this long
+MAX_LIFETIME = 400 * 86_400.0  # longer than any token KIS issues (90 days for partners)
+
+log = logging.getLogger("pykis")
 
 
 @dataclass(frozen=True)
@@ -89,11 +103,16 @@ def _decide(entry: dict[str, Any], now: float, margin: float, interval: float) -
         if token.fresh(now, margin):
             return Use(token)
     lease = entry.get("lease")
-    if lease and lease["until"] > now:
+    # A lease "until" more than its length ahead was taken by a clock that ran fast:
+    # no issuer holds a lease that long, so it is over.
+    if lease and now < lease["until"] <= now + LEASE_SECONDS:
         return Wait(0.05)  # someone else is issuing: their token will be here soon
     last_call = entry.get("last_call", 0.0)
+    if last_call > now + interval:  # recorded by a clock that ran ahead: not a real call
+        last_call = 0.0
     if now - last_call < interval:  # KIS allows one issuance call per interval
-        return Wait(interval - (now - last_call) + 0.01)
+        # never longer than the interval: a call "in the future" was a skewed clock
+        return Wait(min(interval - (now - last_call), interval) + 0.01)
     owner = uuid.uuid4().hex
     entry["lease"] = {"owner": owner, "until": now + LEASE_SECONDS, "previous": last_call}
     entry["last_call"] = now
@@ -118,6 +137,33 @@ def _finish(entry: dict[str, Any], lease: str, token: Token | None,
 def _invalidate(entry: dict[str, Any], value: str) -> None:
     if (entry.get("token") or {}).get("value") == value:
         entry["token"] = None
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) \
+        and math.isfinite(value)
+
+
+def valid_entry(entry: object) -> dict[str, Any] | None:
+    """``entry`` as read from a store, with what cannot be trusted taken out: None when
+    it is not an entry at all."""
+    if not isinstance(entry, dict):
+        return None
+    clean: dict[str, Any] = {name: None for name in ("token", "lease")
+                             if name in entry and entry[name] is None}
+    token = entry.get("token")
+    if isinstance(token, dict) and isinstance(token.get("value"), str) and token["value"] \
+            and _number(token.get("expires_at")) and _number(token.get("issued_at")) \
+            and 0 < token["expires_at"] - token["issued_at"] <= MAX_LIFETIME:
+        clean["token"] = {k: token[k] for k in ("value", "expires_at", "issued_at")}
+    lease = entry.get("lease")
+    if isinstance(lease, dict) and isinstance(lease.get("owner"), str) \
+            and _number(lease.get("until")) and _number(lease.get("previous", 0.0)):
+        clean["lease"] = {"owner": lease["owner"], "until": lease["until"],
+                          "previous": lease.get("previous", 0.0)}
+    if _number(entry.get("last_call")):
+        clean["last_call"] = entry["last_call"]
+    return clean
 
 
 class MemoryTokenStore:
@@ -168,20 +214,53 @@ class FileTokenStore:
         # A new FileLock per call: filelock locks per thread, so threads of this
         # process exclude each other as other processes do.
         with FileLock(self._lock_path, mode=0o600):
-            entries = self._read()
+            entries, damaged = self._read()
             entry = entries.setdefault(key, {})
             before = json.dumps(entry, sort_keys=True)
             result = change(entry)
-            if json.dumps(entry, sort_keys=True) != before:
+            if damaged or json.dumps(entry, sort_keys=True) != before:
                 self._write(entries)
             return result
 
-    def _read(self) -> dict[str, dict[str, Any]]:
+    def _read(self) -> tuple[dict[str, dict[str, Any]], bool]:
+        """The trustworthy entries, and whether anything had to be dropped."""
+        if not self.path.exists():
+            return {}, False
+        self._secure()
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (FileNotFoundError, ValueError):
-            return {}  # no file yet, or a damaged one: start afresh
-        return data if isinstance(data, dict) else {}
+        except FileNotFoundError:
+            return {}, False
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            log.warning("the token file %s is damaged: it is started afresh", self.path)
+            return {}, True
+        if not isinstance(data, dict):
+            log.warning("the token file %s is not a map of entries: started afresh", self.path)
+            return {}, True
+        entries = {}
+        for key, raw in data.items():
+            entry = valid_entry(raw) if isinstance(key, str) else None
+            if entry is not None:
+                entries[key] = entry
+        damaged = json.dumps(entries, sort_keys=True) != json.dumps(data, sort_keys=True,
+                                                                     default=str)
+        if damaged:
+            log.warning("the token file %s had entries that cannot be trusted: they were "
+                        "dropped", self.path)
+        return entries, damaged
+
+    def _secure(self) -> None:
+        """Tokens are secrets: a file of another user is refused, one that others may
+        read or write is made private first (and the user told)."""
+        status = self.path.stat()
+        if hasattr(os, "getuid") and status.st_uid != os.getuid():
+            raise InvalidInputError("token_path", str(self.path), "a file of your own (this "
+                                    f"one belongs to user {status.st_uid})")
+        if status.st_mode & 0o077:
+            os.chmod(self.path, 0o600)
+            log.warning("the token file %s could be read by others (mode %o): it is private "
+                        "now (0600); a token in it may have been seen", self.path,
+                        stat.S_IMODE(status.st_mode))
 
     def _write(self, entries: dict[str, dict[str, Any]]) -> None:
         """Replace the file atomically, created with mode 0600 (it holds tokens)."""
