@@ -32,6 +32,16 @@ sit below them. Every error carries what KIS said: ``code`` (KIS's ``msg_cd``, a
 readable by that name), ``rt_cd`` and ``msg1``, with the TR ID and the HTTP status where
 they exist. None of them ever holds a secret.
 
+What a caller needs to act on is set once, on the class, so that every raise agrees:
+
+- ``kind``: a short stable name (``"network"``, ``"rate_limit"``, ``"authentication"``,
+  ...) for logs, results and branching without ``isinstance`` chains;
+- ``may_have_executed``: the request may have taken effect at KIS (only an order whose
+  answer never came or could not be read); look it up, never resend;
+- ``retryable``: the same request may simply be sent again later (reads after a
+  network error, a rate limit, a 5xx, an expired token once renewed). Never true for an
+  order whose outcome is unknown.
+
     raise APIError("KIS refused the request", code="APBK0952")
 """
 
@@ -63,6 +73,10 @@ __all__ = [
 class KISError(Exception):
     """Base class of every PyKIS error: ``KISError(message, code=None)`` as the seed
     writes it, with what else KIS said as keywords."""
+
+    kind: str = "error"
+    may_have_executed: bool = False
+    retryable: bool = False
 
     def __init__(
         self,
@@ -115,15 +129,30 @@ class InvalidInputError(KISError, ValueError):
     ``argument`` names the offending parameter and ``allowed`` describes what is accepted.
     """
 
+    kind = "invalid_input"
+
     def __init__(self, argument: str, value: Any, allowed: str) -> None:
-        super().__init__(f"invalid {argument}={value!r}: expected {allowed}")
+        super().__init__(f"invalid {argument}={_shown(value)}: expected {allowed}")
         self.argument = argument
         self.value = value
         self.allowed = allowed
 
 
+def _shown(value: Any) -> str:
+    """``value`` for a message, whatever it is: a repr that fails (an int of 5,000 digits)
+    or runs long (a megabyte of text) must not turn a clear refusal into a crash."""
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - any value may refuse to print
+        return f"<{type(value).__name__} that cannot be printed>"
+    return text if len(text) <= 120 else f"{text[:100]}... ({len(text):,} characters)"
+
+
 class NetworkError(KISError):
     """KIS could not be reached or the connection broke before an answer arrived."""
+
+    kind = "network"
+    retryable = True  # for reads; orders raise OrderOutcomeUnknownError instead
 
 
 class OrderOutcomeUnknownError(KISError):
@@ -132,6 +161,9 @@ class OrderOutcomeUnknownError(KISError):
     KIS may have executed it. Do not send it again: look it up in today's orders
     (``request`` holds what was sent, without credentials).
     """
+
+    kind = "outcome_unknown"
+    may_have_executed = True
 
     def __init__(self, message: str, *, request: dict[str, Any], **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
@@ -142,17 +174,26 @@ class AuthenticationError(KISError, ValueError):
     """The app key, app secret or access token was refused. Also a ``ValueError``: the
     credentials the caller gave are wrong (the engine seed raises ValueError for them)."""
 
+    kind = "authentication"
+
 
 class TokenExpiredError(AuthenticationError):
     """The access token expired or was revoked; a new one must be issued."""
+
+    kind = "token_expired"
+    retryable = True  # once a new token is issued
 
 
 class StreamError(KISError):
     """The real-time stream cannot do what was asked."""
 
+    kind = "stream"
+
 
 class SubscriptionLimitError(StreamError):
     """A subscription past the cap of one session; nothing was sent to KIS."""
+
+    kind = "subscription_limit"
 
     def __init__(self, message: str, *, limit: int) -> None:
         super().__init__(message)
@@ -162,34 +203,54 @@ class SubscriptionLimitError(StreamError):
 class SubscriptionError(StreamError):
     """KIS refused a subscription; ``msg_cd``/``msg1`` say why."""
 
+    kind = "subscription"
+
 
 class APIError(KISError):
     """KIS answered with a failure, or with a payload that cannot be understood."""
+
+    kind = "api"
 
 
 class RateLimitError(APIError):
     """Too many requests (EGW00201, EGW00215) or token issuances (EGW00133)."""
 
+    kind = "rate_limit"
+    retryable = True
+
 
 class ServerError(APIError):
     """An HTTP 5xx answer without a business code."""
+
+    kind = "server"
+    retryable = True
 
 
 class MarketClosedError(APIError):
     """The market is closed for this request (session or business day)."""
 
+    kind = "market_closed"
+
 
 class NotFoundError(APIError):
     """The symbol or order does not exist."""
+
+    kind = "not_found"
 
 
 class UnsupportedError(APIError):
     """The API is not available in this environment (for example in paper trading)."""
 
+    kind = "unsupported"
+
 
 class OrderError(APIError):
     """KIS refused the order; it was not executed."""
 
+    kind = "order_refused"
+
 
 class InsufficientBalanceError(OrderError):
     """Not enough cash to buy, or not enough shares to sell."""
+
+    kind = "insufficient_balance"

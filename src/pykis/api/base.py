@@ -18,7 +18,7 @@ import json
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
@@ -117,76 +117,115 @@ def call(ctx: Context, api: Api, *, params: dict[str, str] | None = None,
     """Send one request to ``api`` and return its successful answer."""
     if ctx.paper and not api.paper:
         raise ex.UnsupportedError(f"KIS's paper server has no {api.path}", tr_id=str(api.tr_id))
-    renewed, failures, throttled = False, 0, 0
+    tries = _Tries(ctx.retry)
     while True:
         token = yield from ctx.auth.token()
         delay = yield Reserve(ctx.rate_key)
         if delay > 0:
             yield Sleep(delay)
-        request = ctx.request(api, token, params, body, tr_cont)
-        sent_at = ctx.clock()
+        sent = _Sent(api, ctx, body, ctx.clock())
         try:
-            response = yield Send(request)
-        except httpx.TransportError as error:
+            response = yield Send(ctx.request(api, token, params, body, tr_cont))
+        except httpx.HTTPError as error:  # no answer, or one that cannot be decoded
             if api.order and not isinstance(error, NEVER_SENT):
-                raise _unknown(api, ctx, body, sent_at, type(error).__name__) from error
-            failures += 1
-            if failures >= ctx.retry.attempts:
-                raise ex.NetworkError(f"no answer from KIS: {type(error).__name__}",
-                                      tr_id=api.tr(ctx.paper)) from error
-            yield Sleep(ctx.retry.backoff(failures))
+                raise sent.unknown(type(error).__name__) from error
+            yield from tries.again(sent, f"no answer from KIS: {type(error).__name__}", error)
             continue
-        answer = _read(response, api.tr(ctx.paper))
+        answer = _read(response, sent)
         if answer is None or (answer.status >= 500 and not answer.code):
             if api.order:
-                raise _unknown(api, ctx, body, sent_at, f"HTTP {response.status_code}")
-            failures += 1
-            if failures >= ctx.retry.attempts:
-                if answer is None:
-                    raise ex.ServerError(f"KIS answered HTTP {response.status_code}",
-                                         tr_id=api.tr(ctx.paper),
-                                         status_code=response.status_code)
-                raise_for(answer)
-            yield Sleep(ctx.retry.backoff(failures))
+                raise sent.unknown(f"HTTP {response.status_code}")
+            yield from tries.again(sent, answer or response.status_code)
             continue
         if answer.ok:
             return answer
-        if answer.code in TOKEN_INVALID and not renewed:
-            renewed = True
+        if answer.code in TOKEN_INVALID and not tries.renewed:
+            tries.renewed = True
             yield from ctx.auth.invalidate(token)
             continue
-        if answer.code in RATE_LIMITED or answer.status == 429:
-            throttled += 1
-            if throttled >= ctx.retry.throttled_attempts:
-                raise_for(answer)
-            yield Sleep(ctx.retry.backoff(throttled))
+        if answer.code in RATE_LIMITED or answer.status == 429:  # KIS did nothing
+            yield from tries.throttled(answer)
             continue
+        if api.order and not answer.refused:
+            # Neither an acceptance nor a refusal KIS coded: it may have booked it.
+            raise sent.unknown(f"an answer that says neither (rt_cd {answer.rt_cd!r})")
         raise_for(answer, order=api.order)
         raise AssertionError("raise_for returns only for a successful answer")
 
 
-def _read(response: httpx.Response, tr_id: str) -> Answer | None:
+@dataclass
+class _Tries:
+    """What one call has been through: how often to try again, and when to stop."""
+
+    retry: RetryPolicy
+    failures: int = 0
+    throttles: int = 0
+    renewed: bool = False  # a new token was taken once already
+
+    def again(self, sent: _Sent, failure: Answer | int | str,
+              cause: BaseException | None = None) -> Flow[None]:
+        """A read failed on the network or on KIS's side: back off, or give up."""
+        self.failures += 1
+        if self.failures < self.retry.attempts:
+            yield Sleep(self.retry.backoff(self.failures))
+            return
+        if isinstance(failure, Answer):
+            raise_for(failure)
+        if isinstance(failure, int):
+            raise ex.ServerError(f"KIS answered HTTP {failure}", tr_id=sent.tr_id,
+                                 status_code=failure)
+        if isinstance(cause, httpx.DecodingError):  # an answer came, but not one to read
+            raise ex.APIError(f"an answer that cannot be decoded ({cause})",
+                              tr_id=sent.tr_id) from cause
+        raise ex.NetworkError(failure, tr_id=sent.tr_id) from cause
+
+    def throttled(self, answer: Answer) -> Flow[None]:
+        self.throttles += 1
+        if self.throttles >= self.retry.throttled_attempts:
+            raise_for(answer)
+        yield Sleep(self.retry.backoff(self.throttles))
+
+
+@dataclass(frozen=True)
+class _Sent:
+    """A request that left: enough to say what it was when its outcome is unknown."""
+
+    api: Api
+    ctx: Context
+    body: dict[str, str] | None
+    at: float
+
+    @property
+    def tr_id(self) -> str:
+        return self.api.tr(self.ctx.paper)
+
+    def unknown(self, cause: str) -> ex.OrderOutcomeUnknownError:
+        return ex.OrderOutcomeUnknownError(
+            f"the order was sent but its outcome is unknown ({cause}); KIS may have "
+            "executed it: look it up before sending it again",
+            request={"path": self.api.path, "tr_id": self.tr_id, "body": self.body or {},
+                     "sent_at": self.at},
+            tr_id=self.tr_id)
+
+
+def _read(response: httpx.Response, sent: _Sent) -> Answer | None:
     """The answer, or None for a 5xx without a JSON body (a proxy's error page). A 429
-    (Too Many Requests, which KIS itself does not send) reads as a throttled answer."""
+    (Too Many Requests, which KIS itself does not send) reads as a throttled answer. An
+    order's answer that cannot be read at all is an unknown outcome, never a refusal."""
     try:
-        return read_answer(response, tr_id)
+        answer = read_answer(response, sent.tr_id)
     except ex.APIError:
         if response.status_code >= 500:
             return None
         if response.status_code == 429:
-            return Answer(429, {}, tr_id)
+            return Answer(429, {}, sent.tr_id)
+        if sent.api.order:
+            raise sent.unknown(f"HTTP {response.status_code} without a readable answer"
+                               ) from None
         raise
-
-
-def _unknown(api: Api, ctx: Context, body: dict[str, str] | None, sent_at: float,
-             cause: str) -> ex.OrderOutcomeUnknownError:
-    return ex.OrderOutcomeUnknownError(
-        f"the order was sent but no answer came back ({cause}); KIS may have executed it: "
-        "look it up before sending it again",
-        request={"path": api.path, "tr_id": api.tr(ctx.paper), "body": body or {},
-                 "sent_at": sent_at},
-        tr_id=api.tr(ctx.paper),
-    )
+    if sent.api.order:  # what was sent rides with the answer: an acceptance may still
+        answer = replace(answer, request=sent.unknown("").request)  # lack its order number
+    return answer
 
 
 def pages(ctx: Context, api: Api, params: dict[str, str], *, suffix: str = "100"

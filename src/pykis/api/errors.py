@@ -51,14 +51,28 @@ class Answer:
     body: dict[str, Any]
     tr_id: str
     headers: dict[str, str] = field(default_factory=dict)
+    request: dict[str, Any] | None = None  # an order's: what was sent, should it be unknown
 
     @property
     def code(self) -> str:
         return str(self.body.get("msg_cd") or self.body.get("error_code") or "")
 
     @property
+    def rt_cd(self) -> Any:
+        return self.body.get("rt_cd")
+
+    @property
     def ok(self) -> bool:
-        return self.status < 400 and self.body.get("rt_cd") == "0"
+        """A success, said plainly: ``rt_cd`` the string "0" on a status below 400."""
+        return self.status < 400 and self.rt_cd == "0"
+
+    @property
+    def refused(self) -> bool:
+        """A failure KIS coded: a result code other than "0" and a message code (an
+        order so refused was not executed). Anything else is no clear answer."""
+        rt_cd = self.rt_cd
+        return (isinstance(rt_cd, str) and rt_cd not in ("", "0") and rt_cd == rt_cd.strip()
+                and bool(self.code.strip()))
 
     @property
     def message(self) -> str:
@@ -95,7 +109,7 @@ def read_answer(response: httpx.Response, tr_id: str) -> Answer:
     """The answer's JSON object, or an APIError if KIS sent something else."""
     try:
         body = json.loads(response.content)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past any real answer
         body = None
     if not isinstance(body, dict):
         raise ex.APIError(f"KIS answered HTTP {response.status_code} without a JSON object",

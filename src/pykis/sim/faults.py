@@ -9,8 +9,12 @@ wins its dice roll (seeded, so a run is reproducible) applies:
 * ``delay``       do the work, answer ``seconds`` late (past a client's timeout if long)
 * ``drop``        do the work, then drop the connection without an answer
 * ``error_after`` do the work, then answer HTTP 500 as if it had failed
+* ``garble``      do the work, then answer HTTP 200 with a body that cannot be read as
+                  KIS's answer (``variant``: one of ``GARBLES``, e.g. ``rt_cd`` missing,
+                  null, the integer 0 or ``"0 "``; truncated JSON; an HTML page; an
+                  empty body; a body that says gzip and is not)
 
-The last three leave an order executed while the client cannot know it.
+The last four leave an order executed while the client cannot know it.
 """
 
 from __future__ import annotations
@@ -19,7 +23,11 @@ import random
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 
-__all__ = ["FaultKind", "FaultPlan", "FaultRule", "Scope"]
+__all__ = ["GARBLES", "FaultKind", "FaultPlan", "FaultRule", "Scope"]
+
+# How a ``garble`` fault mangles an answer of HTTP 200: what the body becomes.
+GARBLES = ("no_rt_cd", "null_rt_cd", "int_rt_cd", "padded_rt_cd", "truncated", "html",
+           "empty", "bad_gzip", "null_output")
 
 
 class FaultKind(StrEnum):
@@ -28,6 +36,7 @@ class FaultKind(StrEnum):
     DELAY = "delay"
     DROP = "drop"
     ERROR_AFTER = "error_after"
+    GARBLE = "garble"
 
     @property
     def before_work(self) -> bool:
@@ -56,6 +65,7 @@ class FaultRule:
     seconds: float = 0.0  # for ``delay``
     scope: Scope = Scope.ALL
     tr_ids: tuple[str, ...] = ()  # limit to these TR IDs (empty: any)
+    variant: str = "no_rt_cd"  # for ``garble``: one of GARBLES
 
     def __post_init__(self) -> None:
         self.kind, self.scope = FaultKind(self.kind), Scope(self.scope)
@@ -64,6 +74,8 @@ class FaultRule:
             raise ValueError("rate must be between 0 and 1")
         if self.seconds < 0 or (self.count is not None and self.count < 0):
             raise ValueError("seconds and count must not be negative")
+        if self.variant not in GARBLES:
+            raise ValueError(f"variant must be one of {', '.join(GARBLES)}")
 
     def matches(self, path: str, tr_id: str) -> bool:
         if self.tr_ids and tr_id not in self.tr_ids:
@@ -72,7 +84,10 @@ class FaultRule:
         return self.scope is Scope.ALL or (self.scope is Scope.ORDERS) == is_order
 
     def as_dict(self) -> dict:
-        return {**asdict(self), "kind": str(self.kind), "scope": str(self.scope)}
+        shown = {**asdict(self), "kind": str(self.kind), "scope": str(self.scope)}
+        if self.kind is not FaultKind.GARBLE:
+            del shown["variant"]  # meaningful for garble faults only
+        return shown
 
 
 class FaultPlan:
@@ -98,3 +113,4 @@ class FaultPlan:
             self.applied[rule.kind] = self.applied.get(rule.kind, 0) + 1
             return rule
         return None
+

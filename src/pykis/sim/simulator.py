@@ -17,6 +17,8 @@ import hmac
 import json
 import logging
 import re
+from dataclasses import replace
+from typing import Any
 
 from pykis.sim import control
 from pykis.sim.accounts import Account
@@ -183,6 +185,8 @@ class Simulator(SimState):
             response.drop = True
         elif fault.kind is FaultKind.ERROR_AFTER:
             return json_response(500, {"rt_cd": "1", "msg_cd": "", "msg1": ""})
+        elif fault.kind is FaultKind.GARBLE:
+            return garbled(response, fault.variant)
         return response
 
     @staticmethod
@@ -195,3 +199,38 @@ class Simulator(SimState):
         from pykis.sim.serve.transport import SimTransport
 
         return SimTransport(self)
+
+
+def garbled(response: SimResponse, variant: str) -> SimResponse:
+    """``response`` (the work done) answered as HTTP 200 with a body mangled the way
+    ``variant`` says: what a proxy, a half-closed connection or a broken server sends."""
+    try:
+        payload: Any = json.loads(response.body)
+    except ValueError:
+        payload = {}
+    if not isinstance(payload, dict):
+        payload = {}
+    body = _GARBLERS[variant](payload)
+    headers = {"Content-Type": "application/json; charset=utf-8"}
+    if variant == "html":
+        headers["Content-Type"] = "text/html; charset=utf-8"
+    if variant == "bad_gzip":
+        headers["Content-Encoding"] = "gzip"
+    return replace(response, status=200, body=body, headers=headers)
+
+
+def _dump(payload: dict) -> bytes:
+    return json.dumps(payload, ensure_ascii=False).encode()
+
+
+_GARBLERS = {
+    "no_rt_cd": lambda p: _dump({k: v for k, v in p.items() if k != "rt_cd"}),
+    "null_rt_cd": lambda p: _dump({**p, "rt_cd": None}),
+    "int_rt_cd": lambda p: _dump({**p, "rt_cd": 0}),
+    "padded_rt_cd": lambda p: _dump({**p, "rt_cd": "0 "}),
+    "truncated": lambda p: _dump(p)[: max(len(_dump(p)) // 2, 1)],
+    "html": lambda p: b"<html><body><h1>200 OK</h1></body></html>",
+    "empty": lambda p: b"",
+    "bad_gzip": lambda p: b"\x1f\x8b\x08\x00not really gzip",
+    "null_output": lambda p: _dump({**p, "output": [None]}),
+}

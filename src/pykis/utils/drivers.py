@@ -15,6 +15,7 @@ import httpx
 
 from pykis.api.flow import Blocking, Flow, Gather, Reserve, Send, Sleep
 from pykis.utils.ratelimit import RateLimiter
+from pykis.utils.redact import scrub
 
 __all__ = ["run_async", "run_sync"]
 
@@ -44,7 +45,7 @@ def run_sync(flow: Flow[T], http: httpx.Client, limiter: RateLimiter | None) -> 
             else:
                 raise TypeError(f"unknown effect {effect!r}")
         except Exception as exc:  # handed to the flow, which decides what it means
-            error = exc
+            error = scrub(exc)
 
 
 def _gather_sync(effect: Gather, http: httpx.Client, limiter: RateLimiter | None) -> list[Any]:
@@ -79,4 +80,4 @@ async def run_async(flow: Flow[T], http: httpx.AsyncClient, limiter: RateLimiter
             else:
                 raise TypeError(f"unknown effect {effect!r}")
         except Exception as exc:
-            error = exc
+            error = scrub(exc)
