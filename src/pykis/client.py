@@ -259,8 +259,8 @@ def websocket_url(base_url: str | None, is_paper: bool) -> str:
 
 def _require_text(value: object, argument: str) -> None:
     if not isinstance(value, str) or not value.strip():
-        raise ex.InvalidInputError(argument, "<hidden>" if isinstance(value, str) else value,
-                                   "a non-empty string")
+        raise validate.refuse(argument, "<hidden>" if isinstance(value, str) else value,
+                              "a non-empty string")
 
 
 class KIS(_Surface):

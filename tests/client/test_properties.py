@@ -58,8 +58,12 @@ def test_invalid_input_never_sends(symbol, amount, price, side) -> None:
     assert recorder.requests == []
 
 
+# Numbers as text that KIS never writes: Python's Decimal() and float() read most of them.
+odd_numbers = st.sampled_from(["NaN", "Infinity", "-Infinity", "-1", "1E+4400", "9" * 5000,
+                               "9" * 30, "2.5", "1_000", "١٢٣", " 7 "])
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12)
+    | odd_numbers,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner,
                                                                 max_size=6),
     max_leaves=20,
@@ -202,11 +206,16 @@ def breaking_client(busy_sim) -> tuple[KIS, Breaking]:
 
 def only_pykis_errors(kis: KIS, transport: Breaking, call) -> None:
     try:
-        call(kis)
+        result = call(kis)
     except KISError:
         pass  # a PyKIS error names what went wrong
     except Exception as error:  # noqa: BLE001 - anything else is the bug this test is for
         pytest.fail(f"{type(error).__name__}: {error} after breaking {transport.broken}")
+    else:
+        try:
+            repr(result)  # what an answer became can be printed
+        except ValueError as error:
+            pytest.fail(f"an unprintable result ({error}) after breaking {transport.broken}")
 
 
 @pytest.mark.parametrize("call", READS, ids=READ_NAMES)
@@ -218,7 +227,8 @@ def test_every_value_of_an_answer_nulled_or_removed_raises_pykis_errors_only(bus
         count = transport.places
         assert count >= 10  # a real answer, with rows
         for pick in range(count):
-            for value, remove in ((None, True), (None, False), ("x", False), ([], False)):
+            for value, remove in ((None, True), (None, False), ("x", False), ([], False),
+                                  ("Infinity", False), ("1E+4400", False)):
                 transport.arm(pick, value, remove)
                 only_pykis_errors(kis, transport, call)
 

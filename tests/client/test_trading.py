@@ -130,9 +130,17 @@ def test_refusals_are_typed(kis) -> None:
         kis.create_market_order("000660", "sell", 1)
     with pytest.raises(NotFoundError):
         kis.create_market_order("999999", "buy", 1)
+
+
+def test_an_off_grid_price_the_client_cannot_tell_is_refused_by_kis(sim, env, kind,
+                                                                    tmp_path) -> None:
+    # Without the master files the client cannot tell a stock from an ETF: 60,005 is an
+    # ETF's price, so it goes, and KIS's refusal is typed.
+    kis = build(sim, env, kind, tmp_path, master_url="http://sim/no-master-files")
     with pytest.raises(OrderError) as off:
         kis.create_limit_order("005930", "buy", 1, 60_005)  # ETF grid: stocks use 100 here
     assert off.value.msg_cd == ("40030000" if kis.is_paper else "APBK0506")
+    kis.close()
 
 
 @pytest.mark.parametrize("env", [Env.REAL, Env.PAPER])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pykis import exceptions as ex
 from pykis.api import endpoints as E
-from pykis.api import validate
+from pykis.api import listing, validate
 from pykis.api.base import Context, call, pages
 from pykis.api.flow import Flow
 from pykis.api.quote import parse
@@ -44,6 +44,8 @@ def fetch_buying_power(ctx: Context, symbol: str, price: int | None = None
     upper limit, as KIS margins a market order)."""
     symbol = validate.symbol(symbol)
     unit = validate.price(price) if price is not None else None
+    if unit is not None:
+        yield from listing.check_tick(ctx, symbol, unit)
     answer = yield from call(ctx, E.BUYING_POWER, params={
         **ctx.account, "PDNO": symbol, "ORD_UNPR": str(unit or ""),
         "ORD_DVSN": "00" if unit else "01", "CMA_EVLU_AMT_ICLD_YN": "N",

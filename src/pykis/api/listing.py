@@ -35,11 +35,12 @@ from pykis.api.base import Context, call
 from pykis.api.flow import Blocking, Flow, Gather, Send, Sleep
 from pykis.constants import BaseURL, MasterFile
 from pykis.market.instruments import InstrumentKind, Market
+from pykis.market.ticks import is_on_grid
 from pykis.models import Listing, ModelList
 from pykis.models.base import KST
 
-__all__ = ["ListingCache", "fetch_markets", "listings", "master_url", "name_of", "parse_master",
-           "search_markets", "stock_info"]
+__all__ = ["ListingCache", "check_tick", "fetch_markets", "kind_of", "listings", "master_url",
+           "name_of", "parse_master", "search_markets", "stock_info"]
 
 log = logging.getLogger("pykis")
 
@@ -196,6 +197,26 @@ def name_of(ctx: Context, symbol: str) -> Flow[str | None]:
     return name or None
 
 
+def kind_of(ctx: Context, symbol: str) -> Flow[InstrumentKind | None]:
+    """Stock, ETF or ETN (their tick grids differ), as the master files say; an ETN by its
+    "Q"; None when the files cannot be had or lack the symbol (listed today)."""
+    known = yield from listings(ctx)
+    if symbol in known:
+        return known[symbol].kind
+    return InstrumentKind.ETN if symbol.startswith("Q") else None
+
+
+def check_tick(ctx: Context, symbol: str, price: int, argument: str = "price") -> Flow[None]:
+    """Refuse ``price`` (on the ETF/ETN grid already) if ``symbol`` is a stock and the
+    price is off the stock grid: 70,005 KRW is an ETF's price, never a stock's. Where
+    the kind cannot be known, KIS decides (APBK0506)."""
+    if is_on_grid(price, InstrumentKind.STOCK):  # valid for every kind: nothing to look up
+        return
+    kind = yield from kind_of(ctx, symbol)
+    if kind is InstrumentKind.STOCK:
+        validate.on_stock_grid(price, argument)
+
+
 def stock_info(ctx: Context, symbol: str) -> Flow[dict[str, Any]]:
     """KIS's 주식기본조회 of ``symbol`` (real only); its English name is remembered."""
     answer = yield from call(ctx, E.STOCK_INFO, params={"PRDT_TYPE_CD": "300",
@@ -210,6 +231,7 @@ def stock_info(ctx: Context, symbol: str) -> Flow[dict[str, Any]]:
 def fetch_markets(ctx: Context, english: bool = False) -> Flow[ModelList[Listing]]:
     """Every listing of KOSPI, KOSDAQ and KONEX. ``english``: fill in English names from
     주식기본조회 (real only; one call per listing not known yet, kept 30 days)."""
+    validate.flag(english, "english")
     known = yield from listings(ctx)
     if ctx.listings is None or (not known and ctx.listings.day is None):
         raise ex.APIError("KIS's stock master files could not be read: no listings")
@@ -246,8 +268,8 @@ def search_markets(ctx: Context, query: str, limit: int = 20) -> Flow[ModelList[
     (case, spaces and width ignored): exact matches first, then names that start with
     it, then names that contain it."""
     if not isinstance(query, str) or not _fold(query):
-        raise ex.InvalidInputError("query", query, "a name or code to look for")
-    validate.amount(limit, "limit")
+        raise validate.refuse("query", query, "a name or code to look for")
+    validate.count(limit, "limit")
     known = yield from listings(ctx)
     wanted = _fold(query)
     ranked = []

@@ -12,14 +12,15 @@ from typing import Any
 
 from pykis import exceptions as ex
 from pykis.api import endpoints as E
-from pykis.api import validate
+from pykis.api import listing, validate
 from pykis.api.base import Context, call, pages
+from pykis.api.booked import Sent, match_sent
 from pykis.api.errors import reading
 from pykis.api.flow import Flow
 from pykis.api.quote import now
 from pykis.market import KST
 from pykis.models import ModelList, Order, OrderSide, OrderStatus, Trade
-from pykis.models.base import kst, millis
+from pykis.models.base import kst, millis, whole
 from pykis.models.order import order_kind
 
 __all__ = [
@@ -47,6 +48,9 @@ def create_order(ctx: Context, symbol: str, type: str, side: str, amount: int,
     amount = validate.amount(amount)
     unit = _price(dvsn, price)
     exchange = _exchange(ctx, exchange)
+    if unit:
+        validate.order_value(amount, unit)
+        yield from listing.check_tick(ctx, symbol, unit)
     body = {**ctx.account, "PDNO": symbol, "ORD_DVSN": dvsn, "ORD_QTY": str(amount),
             "ORD_UNPR": str(unit), "EXCG_ID_DVSN_CD": exchange}
     if side is OrderSide.SELL:
@@ -65,7 +69,13 @@ def edit_order(ctx: Context, order: Order | str, amount: int | None = None,
         validate.amount(amount)
     dvsn = _order_type(type, time_in_force)
     unit = _price(dvsn, price)
+    if unit and amount is not None:
+        validate.order_value(amount, unit)
     original = yield from _resolve(ctx, order, "order")
+    if unit:  # the order's symbol says which grid; its remainder, what it is worth
+        validate.order_value(amount or original.remaining or original.amount, unit,
+                             "amount" if amount else "price")
+        yield from listing.check_tick(ctx, original.symbol, unit)
     body = _revise_body(ctx, original, "01", dvsn, amount, unit)
     answer = yield from call(ctx, E.MODIFY, body=body)
     return _accepted(ctx, answer, symbol=original.symbol, side=original.side, dvsn=dvsn,
@@ -86,8 +96,8 @@ def cancel_order(ctx: Context, order: Order | str, symbol: str | None = None,
         validate.amount(amount)
     original = yield from _resolve(ctx, order, "order_id")
     if symbol is not None and symbol != original.symbol:
-        raise ex.InvalidInputError("symbol", symbol, f"the symbol of order {original.id} "
-                                   f"({original.symbol!r})")
+        raise validate.refuse("symbol", symbol, f"the symbol of order {original.id} "
+                              f"({original.symbol!r})")
     body = _revise_body(ctx, original, "02", "00", amount, 0)
     answer = yield from call(ctx, E.MODIFY, body=body)
     _accepted(ctx, answer, symbol=original.symbol, side=original.side, dvsn="00",
@@ -108,12 +118,11 @@ def _revise_body(ctx: Context, original: Order, action: str, dvsn: str, amount: 
 
 
 def _order_type(type: str, time_in_force: str | None) -> str:
+    validate.choice(type, sorted({k for k, _ in ORDER_TYPES}), "type")
     key = (type, time_in_force.upper() if isinstance(time_in_force, str) else time_in_force)
-    if key not in ORDER_TYPES:
-        allowed = sorted({k for k, _ in ORDER_TYPES})
-        validate.choice(type, allowed, "type")
-        raise ex.InvalidInputError("time_in_force", time_in_force,
-                                   f"None, 'IOC' or 'FOK' for a {type!r} order")
+    if not (time_in_force is None or isinstance(time_in_force, str)) or key not in ORDER_TYPES:
+        raise validate.refuse("time_in_force", time_in_force,
+                              f"None, 'IOC' or 'FOK' for a {type!r} order")
     return ORDER_TYPES[key]
 
 
@@ -123,21 +132,28 @@ def _price(dvsn: str, price: int | None) -> int:
             raise ex.InvalidInputError("price", price, "a limit price for a limit order")
         return validate.price(price)
     if price is not None:
-        raise ex.InvalidInputError("price", price, "None: this order type takes no price")
+        raise validate.refuse("price", price, "None: this order type takes no price")
     return 0
 
 
-def _exchange(ctx: Context, exchange: str) -> str:
+def _exchange(ctx: Context, exchange: str, argument: str = "exchange") -> str:
     allowed = ("KRX",) if ctx.paper else EXCHANGES
-    return validate.choice(exchange, allowed, "exchange")
+    return validate.choice(exchange, allowed, argument)
 
 
 def _accepted(ctx: Context, answer, *, symbol: str, side: OrderSide, dvsn: str, amount: int,
               price: int | None, exchange: str, original: str | None = None) -> Order:
-    output = {k.upper(): v for k, v in answer.section("output", dict).items()}
+    raw = answer.body.get("output")
+    output = {str(k).upper(): v for k, v in raw.items()} if isinstance(raw, dict) else {}
     number, org_no = str(output.get("ODNO", "")).strip(), str(output.get("KRX_FWDG_ORD_ORGNO", ""))
-    if not _digits(number):
-        raise ex.APIError("KIS accepted the order without an order number", tr_id=answer.tr_id)
+    if not _branch(org_no):  # the order is booked all the same: its branch is unknown
+        org_no = ""
+    if not _digits(number) or not int(number):
+        # KIS said yes, so the order is booked: it is found by what was sent.
+        raise ex.OrderOutcomeUnknownError(
+            "KIS accepted the order without a readable order number; look it up "
+            "(find_order) before sending it again", request=answer.request or {},
+            tr_id=answer.tr_id)
     moment = now(ctx)
     tmd = str(output.get("ORD_TMD", ""))
     try:  # KIS's time of the order, when it sent a readable one; ours otherwise
@@ -154,9 +170,24 @@ def _accepted(ctx: Context, answer, *, symbol: str, side: OrderSide, dvsn: str, 
 def _resolve(ctx: Context, order: Order | str, argument: str) -> Flow[Order]:
     """The order to amend: as given, or looked up by its number (KIS needs its branch)."""
     if isinstance(order, Order):
-        return order
+        return _given(ctx, order, argument)
     validate.order_id(order, argument)
     return (yield from fetch_order(ctx, order))
+
+
+def _given(ctx: Context, order: Order, argument: str) -> Order:
+    """An ``Order`` passed in, with the fields an amendment or cancellation sends or
+    counts on checked: one changed by hand (``model_copy(update=...)``, assignment) was
+    never validated."""
+    return order.model_copy(update={
+        "id": validate.order_id(order.id, f"{argument}.id"),
+        "symbol": validate.symbol(order.symbol, f"{argument}.symbol"),
+        "side": OrderSide(validate.choice(order.side, ("buy", "sell"), f"{argument}.side")),
+        "org_no": validate.branch(order.org_no, f"{argument}.org_no"),
+        "exchange": _exchange(ctx, order.exchange, f"{argument}.exchange"),
+        "amount": validate.amount(order.amount, f"{argument}.amount", minimum=0),
+        "remaining": validate.amount(order.remaining, f"{argument}.remaining", minimum=0),
+    })
 
 
 # --- reading orders back ----------------------------------------------------------------
@@ -184,7 +215,10 @@ def _ledger_rows(ctx: Context, start: dt.date, end: dt.date, **filters: str
         recent = yield from pages(ctx, E.DAILY_ORDERS,
                                   _ccld_params(ctx, max(start, split), end, **filters))
         rows += [r for a in recent for r in a.section("output1", list)]
-    unique = {(str(r.get("ord_dt")), str(r.get("odno"))): r for r in rows if isinstance(r, dict)}
+    if not all(isinstance(r, dict) for r in rows):
+        raise ex.APIError("KIS sent an order row that is not an object",
+                          tr_id=E.DAILY_ORDERS.tr(ctx.paper))
+    unique = {(str(r.get("ord_dt")), str(r.get("odno"))): r for r in rows}
     return list(unique.values())
 
 
@@ -215,6 +249,11 @@ def _number(value: Any) -> str:
     return str(int(text)) if _digits(text) else text
 
 
+def _branch(text: str) -> bool:
+    """KRX_FWDG_ORD_ORGNO: up to 5 ASCII digits, or blank."""
+    return text == "" or (text.isascii() and text.isdigit() and len(text) <= 5)
+
+
 def _digits(text: str) -> bool:
     # ASCII: "²".isdigit() too, and int() refuses it; short: int() refuses 4,301 digits.
     return text.isascii() and text.isdigit() and len(text) <= 20
@@ -226,13 +265,16 @@ def _order(row: dict[str, Any], today: str, canceled: bool, tr_id: str = "") -> 
 
 
 def _read_order(row: dict[str, Any], today: str, canceled: bool) -> Order:
-    amount, filled = int(row["ord_qty"]), int(row["tot_ccld_qty"])
-    remaining, price = int(row["rmn_qty"]), int(row["ord_unpr"])
+    amount, filled = whole(row["ord_qty"]), whole(row["tot_ccld_qty"])
+    remaining, price = whole(row["rmn_qty"]), whole(row["ord_unpr"])
     moment = kst(str(row["ord_dt"]), str(row["ord_tmd"]))
     side = OrderSide.BUY if row["sll_buy_dvsn_cd"] == "02" else OrderSide.SELL
     number, original = _number(row["odno"]), _number(row.get("orgn_odno"))
     if not _digits(number):
         raise ValueError("odno")  # ids are compared and sorted as numbers
+    org_no = str(row.get("ord_gno_brno") or row.get("ord_orgno") or "")
+    if not _branch(org_no):
+        raise ValueError("ord_gno_brno")  # sent back to amend or cancel the order
     if canceled and filled < amount:
         status = OrderStatus.CANCELED
     elif filled >= amount:
@@ -243,11 +285,11 @@ def _read_order(row: dict[str, Any], today: str, canceled: bool) -> Order:
         status = OrderStatus.CANCELED
     kind, time_in_force = order_kind(str(row.get("ord_dvsn_cd", "")))
     return Order(
-        id=number, org_no=str(row.get("ord_gno_brno") or row.get("ord_orgno") or ""),
+        id=number, org_no=org_no,
         symbol=str(row.get("pdno", "")), side=side, type=kind, time_in_force=time_in_force,
         status=status, price=price or None, amount=amount, filled=filled,
         remaining=remaining if status is OrderStatus.OPEN else 0,
-        average=int(row.get("avg_prvs") or 0) or None, cost=int(row.get("tot_ccld_amt") or 0),
+        average=whole(row.get("avg_prvs") or 0) or None, cost=whole(row.get("tot_ccld_amt") or 0),
         timestamp=millis(moment), datetime=moment,
         original_id=original if original and original != number else None,
         exchange=str(row.get("excg_id_dvsn_cd") or "KRX"), info=row,
@@ -285,8 +327,8 @@ def fetch_order(ctx: Context, order_id: str, day: dt.date | None = None, *,
     if not found:
         raise ex.NotFoundError(f"no order {number} on {when.isoformat()}")
     if symbol is not None and found[0].symbol != symbol:
-        raise ex.InvalidInputError("symbol", symbol, f"the symbol of order {number} "
-                                   f"({found[0].symbol!r})")
+        raise validate.refuse("symbol", symbol, f"the symbol of order {number} "
+                              f"({found[0].symbol!r})")
     return found[0]
 
 
@@ -309,8 +351,8 @@ def fetch_open_orders(ctx: Context, symbol: str | None = None) -> Flow[ModelList
 
 def _open_order(row: Any, today: str, tr_id: str) -> Order:
     with reading("an open order row", tr_id):
-        filled, left = int(row.get("tot_ccld_qty") or 0), int(row.get("psbl_qty") or 0)
-        average = int(row.get("tot_ccld_amt") or 0) // filled if filled else 0
+        filled, left = whole(row.get("tot_ccld_qty") or 0), whole(row.get("psbl_qty") or 0)
+        average = whole(row.get("tot_ccld_amt") or 0) // filled if filled else 0
     merged = {**row, "ord_dt": today, "rmn_qty": left, "cncl_yn": "", "avg_prvs": average}
     return _order(merged, today, False, tr_id)
 
@@ -328,28 +370,29 @@ def fetch_my_trades(ctx: Context, symbol: str | None = None, since: int | None =
 
 
 def find_order(ctx: Context, error: ex.OrderOutcomeUnknownError) -> Flow[Order | None]:
-    """After ``OrderOutcomeUnknownError``: the order KIS booked for that request, if any.
-
-    It matches today's orders on what was sent (symbol, side, type, quantity, price,
-    original order) placed no earlier than a few seconds before the request left.
-    """
-    body = error.request.get("body", {})
-    sent_at = float(error.request.get("sent_at", 0))
-    tr_id = str(error.request.get("tr_id", ""))
+    """After ``OrderOutcomeUnknownError``: the order KIS booked for that request, if any
+    (today's orders, matched on what was sent: see ``pykis.api.booked``)."""
+    sent = Sent.from_request(_request_of(error))
     day = now(ctx).date()
-    rows = yield from _ledger_rows(ctx, day, day, symbol=body.get("PDNO", ""))
-    side = OrderSide.SELL if tr_id[-5:-1] in ("0011", "0801") else OrderSide.BUY
-    candidates = [o for o in _orders(ctx, rows, cancellations=True)
-                  if o.timestamp >= (sent_at - 5) * 1000 and _matches(o, body, side)]
-    return min(candidates, key=lambda o: int(o.id)) if candidates else None
+    rows = yield from _ledger_rows(ctx, day, day, symbol=sent.symbol)
+    return match_sent([sent], _orders(ctx, rows, cancellations=True)).get(None)
 
 
-def _matches(order: Order, body: dict[str, str], side: str) -> bool:
-    if "ORGN_ODNO" in body:  # an amendment or cancellation: its own record
-        cancel = body.get("RVSE_CNCL_DVSN_CD") == "02"
-        return (order.original_id == _number(body["ORGN_ODNO"])
-                and (order.info.get("cncl_yn") == "Y") == cancel)
-    return (order.symbol == body.get("PDNO") and order.side == side
-            and order.info.get("ord_dvsn_cd") == body.get("ORD_DVSN")
-            and order.amount == int(body.get("ORD_QTY", 0))
-            and (order.price or 0) == int(body.get("ORD_UNPR", 0)))
+def _request_of(error: object) -> dict[str, Any]:
+    """What ``error`` says was sent, checked before it is matched or its symbol is sent."""
+    request = getattr(error, "request", None) if isinstance(
+        error, ex.OrderOutcomeUnknownError) else None
+    body = request.get("body", {}) if isinstance(request, dict) else None
+    if not isinstance(body, dict) or not _readable(request, body):
+        raise validate.refuse("error", error, "the OrderOutcomeUnknownError an order raised "
+                              "(its request: tr_id, body and sent_at as PyKIS set them)")
+    if body.get("PDNO"):
+        validate.symbol(body["PDNO"], "error.request['body']['PDNO']")
+    return request
+
+
+def _readable(request: dict[str, Any], body: dict[str, Any]) -> bool:
+    sent_at, tr_id = request.get("sent_at", 0), request.get("tr_id", "")
+    return (isinstance(tr_id, str) and all(isinstance(v, str) for v in body.values())
+            and isinstance(sent_at, (int, float)) and not isinstance(sent_at, bool)
+            and 0 <= sent_at < 1e11)

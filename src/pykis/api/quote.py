@@ -23,7 +23,7 @@ from pykis.api.errors import reading
 from pykis.api.flow import Flow, Gather
 from pykis.market import KST, TradingCalendar
 from pykis.models import OHLCV, ModelList, OrderBook, Ticker, Trade
-from pykis.models.base import kst, millis
+from pykis.models.base import kst, millis, whole
 
 __all__ = ["TIMEFRAMES", "fetch_ohlcv", "fetch_order_book", "fetch_ticker", "fetch_tickers",
            "fetch_trades", "now", "parse"]
@@ -46,6 +46,16 @@ def parse(model, data: dict[str, Any], tr_id: str = "", **extra: Any):
         raise ex.APIError(f"KIS sent a {model.__name__} that cannot be read: "
                           f"{error.errors()[0]['loc']} {error.errors()[0]['msg']}",
                           tr_id=tr_id) from None
+
+
+def _rows(answer, section: str) -> list[dict[str, Any]]:
+    """A list section's rows, each an object: KIS's blank rows are objects with blank
+    fields (the callers skip them), so a row that is null or a number is no answer."""
+    rows = answer.section(section, list)
+    if not all(isinstance(row, dict) for row in rows):
+        raise ex.APIError(f"KIS sent a row of {section!r} that is not an object",
+                          tr_id=answer.tr_id)
+    return rows
 
 
 def _stamp(ctx: Context) -> dict[str, Any]:
@@ -86,8 +96,7 @@ def _batch(ctx: Context, symbols: list[str]) -> Flow[list[Ticker]]:
     for n, symbol in enumerate(symbols, 1):
         params |= {f"FID_COND_MRKT_DIV_CODE_{n}": J, f"FID_INPUT_ISCD_{n}": symbol}
     answer = yield from call(ctx, E.MULTI_PRICE, params=params)
-    rows = {str(r.get("inter_shrn_iscd", "")): r for r in answer.section("output", list)
-            if isinstance(r, dict)}
+    rows = {str(r.get("inter_shrn_iscd", "")): r for r in _rows(answer, "output")}
     tickers = []
     for symbol in symbols:
         if symbol not in rows:
@@ -104,8 +113,8 @@ def fetch_order_book(ctx: Context, symbol: str) -> Flow[OrderBook]:
                                                         "FID_INPUT_ISCD": symbol})
     book = answer.section("output1", dict)
     with reading("an order book", answer.tr_id):
-        asks = [(int(book[f"askp{i}"]), int(book[f"askp_rsqn{i}"])) for i in range(1, 11)]
-        bids = [(int(book[f"bidp{i}"]), int(book[f"bidp_rsqn{i}"])) for i in range(1, 11)]
+        asks = [(whole(book[f"askp{i}"]), whole(book[f"askp_rsqn{i}"])) for i in range(1, 11)]
+        bids = [(whole(book[f"bidp{i}"]), whole(book[f"bidp_rsqn{i}"])) for i in range(1, 11)]
     if not any(price for price, _ in asks + bids):
         raise ex.NotFoundError(f"KIS has no order book for symbol {symbol!r}",
                                tr_id=answer.tr_id)
@@ -117,7 +126,7 @@ def fetch_trades(ctx: Context, symbol: str, limit: int | None = None) -> Flow[Mo
     """The most recent trades (KIS keeps 30), oldest first."""
     symbol = validate.symbol(symbol)
     if limit is not None:
-        validate.amount(limit, "limit")
+        validate.count(limit, "limit")
     answer = yield from call(ctx, E.RECENT_TRADES, params={"FID_COND_MRKT_DIV_CODE": J,
                                                            "FID_INPUT_ISCD": symbol})
     today = now(ctx).strftime("%Y%m%d")
@@ -125,9 +134,9 @@ def fetch_trades(ctx: Context, symbol: str, limit: int | None = None) -> Flow[Mo
     for row in reversed(answer.section("output", list)):
         with reading("a trade", answer.tr_id):
             moment = kst(today, str(row["stck_cntg_hour"]))
-            price, qty = int(row["stck_prpr"]), int(row["cntg_vol"])
-        trades.append(Trade(symbol=symbol, timestamp=millis(moment), datetime=moment,
-                            price=price, amount=qty, cost=price * qty, info=row))
+            price, qty = whole(row["stck_prpr"]), whole(row["cntg_vol"])
+            trades.append(Trade(symbol=symbol, timestamp=millis(moment), datetime=moment,
+                                price=price, amount=qty, cost=price * qty, info=row))
     return ModelList(trades[-limit:] if limit else trades)
 
 
@@ -151,16 +160,17 @@ def fetch_ohlcv(ctx: Context, symbol: str, timeframe: str = "1d", limit: int | N
     if since is not None:
         validate.timestamp(since, "since")
     if limit is not None:
-        validate.amount(limit, "limit")
+        validate.count(limit, "limit")
         if limit > MAX_LIMIT:  # most likely a CCXT-style since passed in limit's place
-            raise ex.InvalidInputError("limit", limit, f"a number of candles up to "
-                                       f"{MAX_LIMIT:,} (the start in milliseconds is since=)")
+            raise validate.refuse("limit", limit, f"a number of candles up to "
+                                  f"{MAX_LIMIT:,} (the start in milliseconds is since=)")
     if timeframe in PERIODS:
         candles = yield from _period_candles(ctx, symbol, PERIODS[timeframe], since, limit)
     else:
         minutes = MINUTES[timeframe]
         ones = yield from _minute_candles(ctx, symbol, since, limit and limit * minutes)
-        candles = _aggregate(ones, minutes)
+        with reading("minute candles whose volumes add up", E.MINUTE_CHART.tr(ctx.paper)):
+            candles = _aggregate(ones, minutes)
     return ModelList(_window(candles, since, limit))
 
 
@@ -196,8 +206,7 @@ def _period_candles(ctx: Context, symbol: str, period: str, since: int | None,
             "FID_INPUT_DATE_1": first.strftime("%Y%m%d"),
             "FID_INPUT_DATE_2": end.strftime("%Y%m%d"), "FID_PERIOD_DIV_CODE": period,
             "FID_ORG_ADJ_PRC": "0"})
-        rows = [r for r in answer.section("output2", list)
-                if isinstance(r, dict) and r.get("stck_bsop_date")]
+        rows = [r for r in _rows(answer, "output2") if r.get("stck_bsop_date")]
         if not rows:
             break
         for row in rows:
@@ -249,8 +258,7 @@ def _one_day(ctx: Context, symbol: str, day: dt.date, api, page: int) -> Flow[li
         else:
             params["FID_INPUT_DATE_1"] = day.strftime("%Y%m%d")
         answer = yield from call(ctx, api, params=params)
-        rows = [r for r in answer.section("output2", list)
-                if isinstance(r, dict) and r.get("stck_cntg_hour")
+        rows = [r for r in _rows(answer, "output2") if r.get("stck_cntg_hour")
                 and str(r.get("stck_bsop_date", "")) == day.strftime("%Y%m%d")]
         for row in rows:  # a bar is labelled by its end: it starts a minute earlier
             end = _moment(row, answer.tr_id, "stck_bsop_date", "stck_cntg_hour")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import AliasChoices, Field, model_validator
 
-from pykis.models.base import Count, Krw, Model, Ratio, Won
+from pykis.models.base import Count, Krw, Model, Ratio, SignedWon, UnsignedKrw, Won
 
 __all__ = ["Balance", "BuyingPower", "Position"]
 
@@ -20,16 +20,16 @@ class Position(Model):
     symbol: str = Field(validation_alias=AliasChoices("pdno", "symbol"))
     name: str = Field(validation_alias=AliasChoices("prdt_name", "name"))
     amount: Count = Field(validation_alias=AliasChoices("hldg_qty", "amount"))
-    average_price: Krw = Field(validation_alias=AliasChoices("pchs_avg_pric",
+    average_price: UnsignedKrw = Field(validation_alias=AliasChoices("pchs_avg_pric",
                                                                "average_price"))
-    current_price: Krw = Field(validation_alias=AliasChoices("prpr", "current_price"))
+    current_price: UnsignedKrw = Field(validation_alias=AliasChoices("prpr", "current_price"))
     unrealized_pnl: Krw = Field(validation_alias=AliasChoices("evlu_pfls_amt",
                                                               "unrealized_pnl"))
     unrealized_pnl_percent: Ratio = Field(validation_alias=AliasChoices(
         "evlu_pfls_rt", "unrealized_pnl_percent"))
     sellable: Count = Field(0, validation_alias=AliasChoices("ord_psbl_qty", "sellable"))
-    cost: Krw = Field(0, validation_alias=AliasChoices("pchs_amt", "cost"))
-    value: Krw = Field(0, validation_alias=AliasChoices("evlu_amt", "value"))
+    cost: UnsignedKrw = Field(0, validation_alias=AliasChoices("pchs_amt", "cost"))
+    value: UnsignedKrw = Field(0, validation_alias=AliasChoices("evlu_amt", "value"))
 
 
 class Balance(Model):
@@ -75,6 +75,6 @@ class BuyingPower(Model):
 
     symbol: str
     price: Won  # the unit price KIS used (the upper limit for price-less orders)
-    cash: Won  # orderable cash
+    cash: SignedWon  # orderable cash
     max_amount: Won
     max_quantity: Count

@@ -11,7 +11,7 @@ import datetime as dt
 
 from pydantic import AliasChoices, Field
 
-from pykis.models.base import Count, Krw, Model, Ratio
+from pykis.models.base import Count, Krw, Model, Ratio, UnsignedKrw
 
 __all__ = ["Ticker"]
 
@@ -30,24 +30,24 @@ class Ticker(Model):
                                                            "name"))
     timestamp: int  # milliseconds since the epoch, when PyKIS received the quote
     datetime: dt.datetime  # the same moment, in KST
-    open: Krw = Field(validation_alias=_alias("stck_oprc", "inter2_oprc", "open"))
-    high: Krw = Field(validation_alias=_alias("stck_hgpr", "inter2_hgpr", "high"))
-    low: Krw = Field(validation_alias=_alias("stck_lwpr", "inter2_lwpr", "low"))
-    close: Krw = Field(validation_alias=_alias("close", "stck_prpr", "inter2_prpr", "last"))
-    last: Krw = Field(validation_alias=_alias("stck_prpr", "inter2_prpr", "last", "close"))
+    open: UnsignedKrw = Field(validation_alias=_alias("stck_oprc", "inter2_oprc", "open"))
+    high: UnsignedKrw = Field(validation_alias=_alias("stck_hgpr", "inter2_hgpr", "high"))
+    low: UnsignedKrw = Field(validation_alias=_alias("stck_lwpr", "inter2_lwpr", "low"))
+    close: UnsignedKrw = Field(validation_alias=_alias("close", "stck_prpr", "inter2_prpr", "last"))
+    last: UnsignedKrw = Field(validation_alias=_alias("stck_prpr", "inter2_prpr", "last", "close"))
     volume: Count = Field(validation_alias=_alias("acml_vol", "volume"))
     change: Krw = Field(validation_alias=_alias("prdy_vrss", "inter2_prdy_vrss", "change"))
     change_percent: Ratio = Field(validation_alias=_alias("prdy_ctrt", "change_percent",
                                                           "percentage"))
-    previous_close: Krw = Field(0, validation_alias=_alias("stck_sdpr", "inter2_sdpr",
+    previous_close: UnsignedKrw = Field(0, validation_alias=_alias("stck_sdpr", "inter2_sdpr",
                                                            "previous_close"))
-    value: Krw = Field(0, validation_alias=_alias("acml_tr_pbmn", "value"))
-    upper_limit: Krw = Field(0, validation_alias=_alias("stck_mxpr", "inter2_mxpr",
+    value: UnsignedKrw = Field(0, validation_alias=_alias("acml_tr_pbmn", "value"))
+    upper_limit: UnsignedKrw = Field(0, validation_alias=_alias("stck_mxpr", "inter2_mxpr",
                                                         "upper_limit"))
-    lower_limit: Krw = Field(0, validation_alias=_alias("stck_llam", "inter2_llam",
+    lower_limit: UnsignedKrw = Field(0, validation_alias=_alias("stck_llam", "inter2_llam",
                                                         "lower_limit"))
-    bid: Krw | None = Field(None, validation_alias=_alias("inter2_bidp", "bid"))
-    ask: Krw | None = Field(None, validation_alias=_alias("inter2_askp", "ask"))
+    bid: UnsignedKrw | None = Field(None, validation_alias=_alias("inter2_bidp", "bid"))
+    ask: UnsignedKrw | None = Field(None, validation_alias=_alias("inter2_askp", "ask"))
 
     @property
     def percentage(self) -> float:
