@@ -9,6 +9,11 @@ are watched, recovers the notices the gap swallowed from today's orders over RES
 Subscriptions are reference-counted (two watchers of one symbol share one KIS
 registration) and capped below KIS's limit per session; a subscription past the cap is
 refused here, before anything is sent.
+
+A frame or record that cannot be read (``pykis.websocket.protocol``) is logged, counted in
+``StreamStats.protocol_errors`` and skipped: one bad frame never ends the connection or a
+subscription. When the stream does end (closed, or nothing left to retry), every watcher
+is told with a ``StreamError`` or a more precise ``KISError``.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from pykis.api import order
 from pykis.api.base import Context
 from pykis.api.flow import Flow
 from pykis.api.quote import now
+from pykis.utils.redact import FrameFilter, redact_text
 from pykis.websocket.notices import NoticeBook, Update
 from pykis.websocket.protocol import (
     BookEvent,
@@ -40,6 +46,7 @@ from pykis.websocket.protocol import (
     NoticeEvent,
     ProtocolError,
     TradeEvent,
+    UnreadableRecord,
     subscribe_message,
 )
 
@@ -51,6 +58,7 @@ Key = tuple[str, str]  # (tr_id, tr_key)
 KIS_LIMIT = 41  # registrations KIS accepts on one session
 NOTICE_TRS = {False: "H0STCNI0", True: "H0STCNI9"}  # by is_paper
 ACCEPTED = ("OPSP0000", "OPSP0002")  # registered; already registered
+LOGGED_SKIPS = 100  # unreadable frames logged one by one; after that every 1000th
 
 
 @dataclass(frozen=True)
@@ -360,19 +368,16 @@ class AsyncStream:
                         text = await ws.recv()
                 except TimeoutError:
                     raise _Reconnect(f"nothing from KIS for {idle:g} s") from None
-                if isinstance(text, bytes):
-                    text = text.decode("utf-8", "replace")
                 self.stats.frames += 1
                 await self._dispatch(ws, text)
         finally:
             self._lose_answers()
 
-    async def _dispatch(self, ws: ClientConnection, text: str) -> None:
+    async def _dispatch(self, ws: ClientConnection, frame: str | bytes) -> None:
         try:
-            events = self._codec.decode(text)
+            events = self._codec.decode(frame)
         except ProtocolError as error:
-            self.stats.protocol_errors += 1
-            log.warning("unreadable real-time frame skipped: %s", error)
+            self._skip("unreadable real-time frame skipped: %s", error)
             return
         for event in events:
             kind = type(event)
@@ -387,6 +392,16 @@ class AsyncStream:
                 await ws.send(event.text)  # KIS closes sessions that do not answer
             elif kind is ControlEvent:
                 self._on_answer(event)
+            elif kind is UnreadableRecord:
+                self._skip("unreadable %s record skipped: %s", event.tr_id, event.reason)
+
+    def _skip(self, message: str, *args: object) -> None:
+        """Log a frame or record skipped; a server sending nothing else is not allowed
+        to flood the log: after the first few, every 1000th is logged, with the count."""
+        self.stats.protocol_errors += 1
+        count = self.stats.protocol_errors
+        if count <= LOGGED_SKIPS or count % 1000 == 0:
+            log.warning(message + " (%d so far)", *args, count)
 
     def _on_answer(self, answer: ControlEvent) -> None:
         waiting = self._answers.get((answer.tr_id, answer.tr_key))
@@ -402,8 +417,20 @@ class AsyncStream:
     def _on_notice(self, event: NoticeEvent) -> None:
         if self._buffer is not None:
             self._buffer.append(event)
-        else:
-            self._deliver(self._book.apply_notice(event))
+            return
+        self._deliver(self._apply(self._book.apply_notice, event))
+
+    def _apply(self, apply: Callable[..., list[Update]], event: NoticeEvent, *more: Any
+               ) -> list[Update]:
+        """``apply(event, *more)`` of the notice book; a notice it cannot take is logged
+        and skipped, since it must not end the stream (or a recovery) for the others."""
+        try:
+            return apply(event, *more)
+        except Exception:
+            self.stats.protocol_errors += 1
+            log.exception("execution notice of order %s skipped: it could not be applied",
+                          event.order_id or "(none)")
+            return []
 
     def _deliver(self, updates: list[Update]) -> None:
         registration = self._registrations.get(self.notice_key) if self.notice_key else None
@@ -450,9 +477,9 @@ class AsyncStream:
             event = self._buffer.pop(0)
             if event.kind == "filled":
                 ledger = await self._rest(order.fetch_order(self._ctx, event.order_id))
-                self._count(self._book.apply_fill_verified(event, ledger))
+                self._count(self._apply(self._book.apply_fill_verified, event, ledger))
             else:
-                self._deliver(self._book.apply_notice(event))
+                self._deliver(self._apply(self._book.apply_notice, event))
         self._buffer = None
 
     def _count(self, updates: list[Update]) -> None:
@@ -469,7 +496,7 @@ class AsyncStream:
                     await task
                 except (asyncio.CancelledError, Exception):
                     pass
-        error = ex.StreamError("the stream was closed")
+        error = ex.StreamError("the real-time stream was closed (its client was closed)")
         for registration in list(self._registrations.values()):
             for sink in list(registration.sinks):
                 sink.push(error)
@@ -481,19 +508,10 @@ _SECRETS = re.compile(r'("approval_key"\s*:\s*")[^"]*|(invalid approval\s*:\s*)\
 
 
 def _redact(text: str) -> str:
-    return _SECRETS.sub(lambda m: (m.group(1) or m.group(2)) + "***", text)
-
-
-class _RedactFilter(logging.Filter):
-    """websockets logs frames at DEBUG; subscribe messages carry the approval key."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        redacted = _redact(message)
-        if redacted != message:
-            record.msg, record.args = redacted, ()
-        return True
+    return redact_text(_SECRETS.sub(lambda m: (m.group(1) or m.group(2)) + "***", text))
 
 
 _WIRE_LOG = logging.getLogger("pykis.websocket.wire")
-_WIRE_LOG.addFilter(_RedactFilter())
+# websockets logs every frame at DEBUG, its head and tail: the approval key, the notices'
+# AES key and IV, account numbers. Frames are logged by kind and size only.
+_WIRE_LOG.addFilter(FrameFilter())

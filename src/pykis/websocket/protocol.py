@@ -13,15 +13,27 @@ Records are cut by the frame's count, not by the documented field count, so valu
 appends to a layout are kept (``Event.extra``) instead of breaking the parse. Events keep
 the values as received and convert a field only when it is read, which keeps decoding
 cheap for callers that look at a few fields of many ticks.
+
+What KIS garbles never gets past ``decode``: a frame that cannot be read raises
+``ProtocolError`` (and nothing else), and a record whose numbers do not convert comes
+back as an ``UnreadableRecord`` in place of its event, so a reader skips it while the
+frame's other records go on. Every number a model reads is checked this way when the
+record is decoded (for the usual record, one join and ``bytes.isdigit`` plus the few
+signed numbers converted), so a watcher never meets a number it cannot read.
+Error texts carry no secret: no key, iv or approval key, and of an encrypted or notice
+frame only its header.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from cryptography.hazmat.primitives import padding
@@ -33,8 +45,12 @@ from pykis.websocket.fields import FIELDS
 
 __all__ = [
     "BookEvent", "Codec", "ControlEvent", "Event", "Heartbeat", "NoticeEvent",
-    "ProtocolError", "TradeEvent", "subscribe_message",
+    "ProtocolError", "TradeEvent", "UnreadableRecord", "subscribe_message",
 ]
+
+# Every int() takes this many digits, whatever sys.set_int_max_str_digits says (640 is
+# its floor); a longer run of digits goes to the exact, slower check.
+_FAST_DIGITS = 640
 
 
 class ProtocolError(ValueError):
@@ -48,6 +64,13 @@ class Event:
     names: tuple[str, ...] = ()  # the documented layout, set per TR by _layout
     width: int = 0  # len(names)
     _index: dict[str, int] = {}
+    # The fields models read as numbers, checked by ``unreadable`` when a record is
+    # decoded: whole numbers KIS sends unsigned, whole numbers with a sign, fractions.
+    unsigned: tuple[str, ...] = ()
+    signed: tuple[str, ...] = ()
+    fractions: tuple[str, ...] = ()
+    # unreadable(values): the first of them that does not convert, or None; set by _layout.
+    unreadable: Callable[[list[str]], str | None] = staticmethod(lambda values: None)
 
     def __init__(self, tr_id: str, values: list[str], today: Callable[[], dt.date]) -> None:
         # The day is looked up only when a time is read: most records never need it.
@@ -89,8 +112,44 @@ def _moment(day: dt.date, hhmmss: str) -> dt.datetime:
 def _layout(cls: type[Event], tr_id: str) -> type[Event]:
     cls.names = FIELDS[tr_id]
     cls.width = len(cls.names)
-    cls._index = {name: i for i, name in enumerate(cls.names)}
+    cls._index = index = {name: i for i, name in enumerate(cls.names)}
+    numbers = tuple((name, index[name], int) for name in cls.unsigned + cls.signed) + tuple(
+        (name, index[name], float) for name in cls.fractions)
+    cls.unreadable = staticmethod(_checker(
+        [index[name] for name in cls.unsigned], numbers[len(cls.unsigned):], numbers))
     return cls
+
+
+def _checker(unsigned: list[int], others: tuple[tuple[str, int, type], ...],
+             numbers: tuple[tuple[str, int, type], ...]) -> Callable[[list[str]], str | None]:
+    """``unreadable`` of a layout. A field converts as its property converts it ("" reads
+    as 0). The usual record passes at once: its unsigned numbers are ASCII digits (one
+    join and ``bytes.isdigit``, which is much faster than ``str.isdecimal``) and the few
+    others convert; anything else is looked at field by field."""
+    # itemgetter of one index gives the value, not a 1-tuple: "".join reads it the same.
+    pick = itemgetter(*unsigned) if unsigned else (lambda values: ())
+
+    def unreadable(values: list[str]) -> str | None:
+        try:
+            digits = "".join(pick(values)).encode()
+            if (digits.isdigit() or not digits) and len(digits) <= _FAST_DIGITS:
+                for _, index, convert in others:
+                    text = values[index]
+                    if text:
+                        convert(text)
+                return None
+        except ValueError:
+            pass
+        for name, index, convert in numbers:
+            text = values[index]
+            try:
+                if text:
+                    convert(text)
+            except ValueError:
+                return name
+        return None
+
+    return unreadable
 
 
 _AGGRESSOR = {"1": OrderSide.BUY, "5": OrderSide.SELL}
@@ -100,6 +159,10 @@ class TradeEvent(Event):
     """A trade (H0STCNT0)."""
 
     __slots__ = ()
+    unsigned = ("STCK_PRPR", "CNTG_VOL", "STCK_OPRC", "STCK_HGPR", "STCK_LWPR", "ACML_VOL",
+                "ACML_TR_PBMN", "BIDP1", "ASKP1")
+    signed = ("PRDY_VRSS",)
+    fractions = ("PRDY_CTRT",)
 
     @property
     def symbol(self) -> str:
@@ -109,8 +172,11 @@ class TradeEvent(Event):
     def time(self) -> dt.datetime:
         day = self["BSOP_DATE"]
         if len(day) == 8 and day.isdigit():
-            return _moment(dt.date(int(day[:4]), int(day[4:6]), int(day[6:])),
-                           self["STCK_CNTG_HOUR"])
+            try:
+                return _moment(dt.date(int(day[:4]), int(day[4:6]), int(day[6:])),
+                               self["STCK_CNTG_HOUR"])
+            except ValueError:
+                pass  # not a date: today's, as for a record without one
         return self._time("STCK_CNTG_HOUR")
 
     @property
@@ -168,6 +234,7 @@ class BookEvent(Event):
     """A 10-level order book snapshot (H0STASP0)."""
 
     __slots__ = ()
+    unsigned = FIELDS["H0STASP0"][3:45]  # ten prices and quantities a side, the totals
 
     @property
     def symbol(self) -> str:
@@ -201,6 +268,7 @@ class NoticeEvent(Event):
     amendment or cancellation accepted or refused (CNTG_YN 1), or a fill (CNTG_YN 2)."""
 
     __slots__ = ()
+    unsigned = ("CNTG_QTY", "CNTG_UNPR", "ODER_QTY", "ODER_PRC")
 
     @property
     def kind(self) -> str:
@@ -255,13 +323,26 @@ class NoticeEvent(Event):
 
 
 def _number(text: str) -> str:
+    """An order number without its leading zeros; "" for none (or not a number)."""
     text = text.strip()
-    return str(int(text)) if text.isdigit() and int(text) else ""
+    if not text.isdecimal() or len(text) > _FAST_DIGITS:
+        return ""
+    return str(int(text)) if int(text) else ""
 
 
 _layout(TradeEvent, "H0STCNT0")
 _layout(BookEvent, "H0STASP0")
 _layout(NoticeEvent, "H0STCNI0")
+_numbers_of_notice = NoticeEvent.unreadable
+_ORDER_NO = NoticeEvent._index["ODER_NO"]
+
+
+def _notice_unreadable(values: list[str]) -> str | None:
+    """A notice also needs its order's number: it is about nothing without one."""
+    return _numbers_of_notice(values) or (None if _number(values[_ORDER_NO]) else "ODER_NO")
+
+
+NoticeEvent.unreadable = staticmethod(_notice_unreadable)
 EVENTS: dict[str, type[Event]] = {"H0STCNT0": TradeEvent, "H0STASP0": BookEvent,
                                   "H0STCNI0": NoticeEvent, "H0STCNI9": NoticeEvent}
 
@@ -289,6 +370,15 @@ class Heartbeat:
     text: str
 
 
+@dataclass(frozen=True, slots=True)
+class UnreadableRecord:
+    """A record of a data frame whose numbers do not convert, in place of its event:
+    to be skipped (``reason`` names the field, and its value for market data)."""
+
+    tr_id: str
+    reason: str
+
+
 def subscribe_message(approval_key: str, tr_id: str, tr_key: str, subscribe: bool = True
                       ) -> str:
     """The text frame that registers (or removes) one (tr_id, tr_key)."""
@@ -306,65 +396,135 @@ class Codec:
         self._today = today or (lambda: dt.datetime.now(KST).date())
         self._ciphers: dict[str, tuple[bytes, bytes]] = {}
 
-    def decode(self, text: str) -> list[Event | ControlEvent | Heartbeat]:
-        """The events of one text frame (several for a multi-record data frame)."""
+    def decode(self, frame: str | bytes
+               ) -> list[Event | UnreadableRecord | ControlEvent | Heartbeat]:
+        """The events of one frame (several for a multi-record data frame); a record
+        that cannot be read is an ``UnreadableRecord``, a frame that cannot be read
+        raises ``ProtocolError``. Nothing else is raised, whatever the frame holds."""
+        text = frame if isinstance(frame, str) else _utf8(frame)
         first = text[:1]
         if first == "0" or first == "1":
             # The hot path of a busy stream: one split per level, no regular expressions,
-            # and a plain frame of one trade built without further calls.
+            # and a plain frame of one readable trade built without further calls.
             try:
                 _, tr_id, count_text, payload = text.split("|", 3)
                 cls = EVENTS[tr_id]
             except (ValueError, KeyError):
-                raise ProtocolError(f"not a KIS data frame: {text[:40]!r}") from None
+                raise ProtocolError(f"not a KIS data frame: {_preview(text)}") from None
             if first == "1":
                 payload = self._decrypt(tr_id, payload)
             values = payload.split("^")
             if count_text == "001" and len(values) >= cls.width:
-                return [cls(tr_id, values, self._today)]
+                bad = cls.unreadable(values)
+                if bad is None:
+                    return [cls(tr_id, values, self._today)]
+                return [_unreadable(cls, tr_id, bad, values)]
             return self._records(cls, tr_id, count_text, values)
         if first == "{":
             return [self._control(text)]
-        raise ProtocolError(f"not a KIS frame: {text[:40]!r}")
+        raise ProtocolError(f"not a KIS frame: {_preview(text)}")
 
     def _records(self, cls: type[Event], tr_id: str, count_text: str, values: list[str]
-                 ) -> list[Event]:
+                 ) -> list[Event | UnreadableRecord]:
         try:
             count = int(count_text)
         except ValueError:
-            raise ProtocolError(f"{tr_id}: not a record count: {count_text!r}") from None
+            raise ProtocolError(f"{tr_id}: not a record count: {count_text[:8]!r}") from None
         size, left = divmod(len(values), count) if count > 0 else (0, 1)
         if left or size < cls.width:
             raise ProtocolError(f"{tr_id}: {len(values)} values do not make {count} records")
-        if count == 1:
-            return [cls(tr_id, values, self._today)]
-        return [cls(tr_id, values[i:i + size], self._today) for i in range(0, len(values), size)]
+        events: list[Event | UnreadableRecord] = []
+        for start in range(0, len(values), size):
+            record = values[start:start + size] if count > 1 else values
+            bad = cls.unreadable(record)
+            events.append(cls(tr_id, record, self._today) if bad is None
+                          else _unreadable(cls, tr_id, bad, record))
+        return events
 
     def _decrypt(self, tr_id: str, payload: str) -> str:
         if tr_id not in self._ciphers:
             raise ProtocolError(f"an encrypted {tr_id} frame before its subscription's key")
         key, iv = self._ciphers[tr_id]
+        # The reasons are ours: the libraries' texts may quote the data or the key size.
+        try:
+            data = base64.b64decode(payload, validate=True)
+        except (binascii.Error, ValueError):
+            raise ProtocolError(f"cannot decrypt a {tr_id} frame: not base64 "
+                                f"({len(payload)} characters)") from None
         try:
             decryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
-            padded = decryptor.update(base64.b64decode(payload)) + decryptor.finalize()
+            padded = decryptor.update(data) + decryptor.finalize()
             unpadder = padding.PKCS7(128).unpadder()
-            return (unpadder.update(padded) + unpadder.finalize()).decode("utf-8")
-        except ValueError as error:
-            raise ProtocolError(f"cannot decrypt a {tr_id} frame: {error}") from None
+            plain = unpadder.update(padded) + unpadder.finalize()
+        except ValueError:
+            raise ProtocolError(f"cannot decrypt a {tr_id} frame: another key, or the data "
+                                f"is damaged ({len(data)} bytes)") from None
+        try:
+            return plain.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ProtocolError(f"cannot decrypt a {tr_id} frame: not UTF-8 text once "
+                                f"decrypted") from None
 
     def _control(self, text: str) -> ControlEvent | Heartbeat:
         try:
             message = json.loads(text)
             header = message["header"]
             tr_id = str(header.get("tr_id", ""))
-        except (ValueError, KeyError, TypeError, AttributeError):
-            raise ProtocolError(f"unreadable control frame: {text[:60]!r}") from None
-        if tr_id == "PINGPONG":
-            return Heartbeat(text)
-        body = message.get("body") if isinstance(message.get("body"), dict) else {}
-        output = body.get("output") if isinstance(body.get("output"), dict) else {}
-        if body.get("rt_cd") == "0" and output.get("key") and output.get("iv"):
-            self._ciphers[tr_id] = (str(output["key"]).encode(), str(output["iv"]).encode())
-        return ControlEvent(tr_id, str(header.get("tr_key", "")), str(body.get("rt_cd", "")),
-                            str(body.get("msg_cd", "")), str(body.get("msg1", "")).strip(),
-                            header.get("encrypt") == "Y")
+            if tr_id == "PINGPONG":
+                return Heartbeat(text)
+            body = message.get("body") if isinstance(message.get("body"), dict) else {}
+            output = body.get("output") if isinstance(body.get("output"), dict) else {}
+            cipher = None
+            if body.get("rt_cd") == "0" and output.get("key") and output.get("iv"):
+                cipher = (str(output["key"]).encode(), str(output["iv"]).encode())
+            event = ControlEvent(tr_id, str(header.get("tr_key", "")),
+                                 str(body.get("rt_cd", "")), str(body.get("msg_cd", "")),
+                                 str(body.get("msg1", "")).strip(),
+                                 header.get("encrypt") == "Y")
+        # RecursionError: JSON nested too deep for the parser (or for str() of a value).
+        except (ValueError, LookupError, TypeError, AttributeError, RecursionError):
+            raise ProtocolError(f"unreadable control frame: {_preview(text)}") from None
+        if cipher is not None:
+            self._ciphers[tr_id] = cipher
+        return event
+
+
+def _utf8(frame: bytes) -> str:
+    try:
+        return bytes(frame).decode("utf-8")
+    except (UnicodeDecodeError, TypeError):
+        raise ProtocolError(f"a binary frame that is not UTF-8 text ({len(frame)} bytes)"
+                            ) from None
+
+
+def _unreadable(cls: type[Event], tr_id: str, name: str, values: list[str]
+                ) -> UnreadableRecord:
+    reason = f"{name} cannot be read"
+    if cls is not NoticeEvent:  # market data is public; a notice's values are the account's
+        reason += f": {values[cls._index[name]][:20]!r}"
+    return UnreadableRecord(tr_id, reason)
+
+
+# --- what an error may say about a frame ------------------------------------------------------
+_MARKET_TRS = ("H0STCNT0", "H0STASP0")
+_SECRET = re.compile(
+    r'("(?:approval_?key|appkey|appsecret|secretkey|key|iv)"\s*:\s*")[^"]*'
+    r"|(invalid approval\s*:\s*)\S+", re.IGNORECASE)
+
+
+def _preview(text: str) -> str:
+    """A short, secret-free description of a frame for an error text: a data frame's
+    header (and, for public market data, the start of its values); the start of any
+    other text with secret-looking values masked."""
+    if "|" in text[:4]:  # a data frame, or what wants to be one
+        parts = text.split("|", 3)
+        # Only what looks like a TR id and a count: anything else may be the payload.
+        flag = parts[0] if len(parts[0]) <= 3 else "?"
+        tr_id = parts[1] if len(parts[1]) <= 10 and parts[1].isalnum() else "?"
+        count = parts[2] if len(parts) > 2 and len(parts[2]) <= 4 else "?"
+        head = f"{flag}|{tr_id}|{count}|"
+        if len(parts) == 4 and flag == "0" and tr_id in _MARKET_TRS:
+            return repr(head + parts[3][:24]) + f" ({len(text)} characters)"
+        return repr(head) + f" ({len(text)} characters in all)"
+    shown = _SECRET.sub(lambda m: (m.group(1) or m.group(2)) + "***", text[:200])
+    return repr(shown[:40]) + f" ({len(text)} characters)"

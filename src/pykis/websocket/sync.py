@@ -6,7 +6,11 @@ thread with its own event loop.
     kis.on_trades("005930", print)                  # or a callback
 
 Callbacks run one at a time, in order, on one worker thread, so a slow callback never
-stalls the connection (PINGPONG answers, other symbols).
+stalls the connection (PINGPONG answers, other symbols). A callback that raises is logged
+and called again with the next item; a frame the stream cannot read is skipped there and
+never reaches a callback or an iterator. Callbacks stop only when their subscription is
+closed, or when the stream leaves them: then ``Subscription.exception()`` says why (and
+the log, unless the client is being closed).
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ class SyncRealtime:
         self._thread.start()
         self._callbacks = ThreadPoolExecutor(1, thread_name_prefix="pykis-callbacks")
         self._closed = False
+        self._closing = False  # close() has begun: callbacks ending now are no news
 
         async def build() -> Realtime:
             self._http = httpx.AsyncClient(transport=transport, timeout=ctx.timeout)
@@ -111,18 +116,24 @@ class SyncRealtime:
         loop = self._loop
 
         async def pump() -> None:
-            async for item in watch.watch:
-                try:
-                    await loop.run_in_executor(self._callbacks, callback, item)
-                except Exception:
-                    log.exception("a real-time callback failed on %r", item)
+            try:
+                async for item in watch.watch:
+                    try:
+                        await loop.run_in_executor(self._callbacks, callback, item)
+                    except Exception:
+                        log.exception("a real-time callback failed on %r", item)
+            except ex.KISError as error:
+                if not self._closing:
+                    log.error("real-time callbacks %r stopped: %s", callback, error.describe())
+                raise
 
         return Subscription(watch, asyncio.run_coroutine_threadsafe(pump(), loop))
 
-    # --- closing ------------------------------------------------------------------------------------
+    # --- closing -------------------------------------------------------------------------------
     def close(self) -> None:
         if self._closed:
             return
+        self._closing = True
         try:
             self._call(self._shutdown(), timeout=10)
         finally:

@@ -12,11 +12,19 @@ checked at once), waits for KIS's answer on its first ``__anext__`` (a refusal r
 ``StreamSettings.queue_size`` (then the oldest go, counted in ``dropped``); tickers and
 order books keep only the newest per symbol, since an older one is of no use; orders
 and fills are never dropped.
+
+A watcher ends in one of two ways. Closed by its owner (``aclose``, the end of its
+``async with``), it stops like any iterator, even while another task waits on it. Left
+by the stream (the client was closed, KIS refused a subscription, the stream gave up),
+it raises what happened, a ``StreamError`` or a more precise ``KISError``: it never just
+stops. A record the stream hands on that cannot be turned into a model is logged and
+skipped; the stream checks every record before that, so this is only a last guard.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Generic, TypeVar
@@ -32,8 +40,12 @@ from pykis.websocket.protocol import BookEvent, TradeEvent
 
 __all__ = ["Realtime", "Watch"]
 
+log = logging.getLogger("pykis.websocket")
 T = TypeVar("T")
 TRADES, BOOKS = "H0STCNT0", "H0STASP0"
+
+
+CLOSED = object()  # what a closed queue gives
 
 
 class _Queue:
@@ -45,8 +57,11 @@ class _Queue:
         self._maxsize, self._conflate = maxsize, conflate
         self._waiter: asyncio.Future[None] | None = None
         self.dropped = 0
+        self.closed = False
 
     def push(self, item: Any) -> None:
+        if self.closed:
+            return
         if self._conflate and isinstance(item, (TradeEvent, BookEvent)):
             self._latest[item.values[0]] = item
         else:
@@ -54,11 +69,23 @@ class _Queue:
                 self._items.popleft()
                 self.dropped += 1
             self._items.append(item)
+        self._wake()
+
+    def close(self) -> None:
+        """No more items: a ``get`` waiting now, or later, returns ``CLOSED``."""
+        self.closed = True
+        self._items.clear()
+        self._latest.clear()
+        self._wake()
+
+    def _wake(self) -> None:
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)
 
     async def get(self) -> Any:
         while not self._items and not self._latest:
+            if self.closed:
+                return CLOSED
             self._waiter = asyncio.get_running_loop().create_future()
             await self._waiter
         if self._items:
@@ -95,12 +122,18 @@ class Watch(Generic[T]):
             return self._primed.popleft()
         while True:
             item = await self._queue.get()
-            if isinstance(item, ex.KISError):
+            if item is CLOSED:  # closed by its owner, maybe from another task
+                raise StopAsyncIteration
+            if isinstance(item, ex.KISError):  # the stream left it: say why, never just stop
                 await self.aclose()
-                if type(item) is ex.StreamError:  # the stream was closed: the end
-                    raise StopAsyncIteration
                 raise item
-            value = self._convert(item)
+            try:
+                value = self._convert(item)
+            except (ValueError, TypeError, LookupError, ArithmeticError) as error:
+                # The item's kind only: a notice's values are the account's business.
+                log.warning("real-time item skipped: cannot read a %s (%s)",
+                            type(item).__name__, type(error).__name__)
+                continue
             if value is not None:
                 return value
 
@@ -116,6 +149,7 @@ class Watch(Generic[T]):
     async def aclose(self) -> None:
         if not self._closed:
             self._closed = True
+            self._queue.close()
             await self._stream.release(self._keys, self._queue)
 
     async def __aenter__(self) -> Watch[T]:
