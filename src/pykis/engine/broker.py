@@ -12,15 +12,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from pykis.api.booked import Sent, match_sent
 from pykis.api.order import ORDER_TYPES
 from pykis.engine.store import FillSource, OrderState, Store
 from pykis.engine.store import Order as StoredOrder
 from pykis.engine.store.states import WORKING_STATES
 from pykis.market import KST
 from pykis.models import Order as BrokerOrder
-from pykis.models import OrderStatus
+from pykis.models import OrderSide, OrderStatus
 
-__all__ = ["apply_report", "is_final", "match_booked"]
+__all__ = ["apply_report", "is_final", "match_booked", "sent_order"]
 
 
 
@@ -54,46 +55,21 @@ def _fill_time(store: Store, broker: BrokerOrder) -> dt.datetime:
     return now
 
 
-def _signature(row: StoredOrder) -> tuple[str, str, str, int, int | None]:
-    dvsn = ORDER_TYPES[(row.order_type, row.time_in_force)]
-    return row.ticker, row.side, dvsn, row.quantity, row.limit_price
-
-
-def _broker_signature(order: BrokerOrder) -> tuple[str, str, str, int, int | None]:
-    return (order.symbol, order.side, str(order.info.get("ord_dvsn_cd", "")), order.amount,
-            order.price)
+def sent_order(row: StoredOrder) -> Sent:
+    """What the engine's order ``row`` asked KIS for (it must have been sent)."""
+    return Sent(key=row.id, symbol=row.ticker, side=OrderSide(row.side),
+                dvsn=ORDER_TYPES[(row.order_type, row.time_in_force)],
+                quantity=row.quantity, price=row.limit_price or 0,
+                sent_at=row.sent_at.timestamp())
 
 
 def match_booked(unresolved: Iterable[StoredOrder], booked: Iterable[BrokerOrder],
-                 claimed: set[tuple[dt.date, str]], *, window: float
-                 ) -> dict[int, BrokerOrder]:
-    """Which of KIS's orders ``booked`` each order of unknown outcome became.
-
-    KIS keeps no id of ours, so an order is recognised by what was sent (symbol, side,
-    order type, quantity, price), placed no earlier than ``window`` seconds before we
-    sent it (clock skew), and not already claimed by another order of the store. The
-    engine sends one order at a time, so taking unresolved orders oldest first, each
-    takes the lowest-numbered candidate: KIS numbers orders in the order it books them.
-    Orders placed by hand on the same account with the very same figures could be taken
-    for ours; that is why the engine should have the account to itself.
-    """
-    taken = set(claimed)
-    candidates = sorted((o for o in booked if o.original_id is None),
-                        key=lambda o: (o.datetime.date(), int(o.id)))
-    found: dict[int, BrokerOrder] = {}
-    for row in sorted(unresolved, key=lambda r: r.id):
-        if row.sent_at is None:
-            continue
-        earliest = row.sent_at - dt.timedelta(seconds=window)
-        for order in candidates:
-            key = (order.datetime.astimezone(KST).date(), order.id)
-            if key in taken or order.datetime < earliest:
-                continue
-            if _broker_signature(order) == _signature(row):
-                found[row.id] = order
-                taken.add(key)
-                break
-    return found
+                 claimed: set[tuple[dt.date, str]], *, window: float,
+                 late: float | None = None) -> dict[int, BrokerOrder]:
+    """Which of KIS's orders ``booked`` each sent order of the store became, by the
+    one rule of :func:`pykis.api.booked.match_sent` (orders never sent are left out)."""
+    sent = [sent_order(row) for row in unresolved if row.sent_at is not None]
+    return match_sent(sent, booked, claimed, window=window, late=late)
 
 
 def is_final(row: StoredOrder) -> bool:

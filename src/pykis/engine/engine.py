@@ -26,7 +26,7 @@ from pykis.client import KIS
 from pykis.engine.api import KISAPIClient
 from pykis.engine.execution import ExecutionSettings, Executor, describe
 from pykis.engine.instruments import instrument_of
-from pykis.engine.planning import OrderPlan, Refusal, plan_buy, plan_sell
+from pykis.engine.planning import OrderPlan, Refusal, check_arguments, plan_buy, plan_sell
 from pykis.engine.pnl import percent
 from pykis.engine.portfolio import Portfolio, Sizing
 from pykis.engine.reconcile import reconcile, sync_working
@@ -41,6 +41,7 @@ from pykis.engine.results import (
 from pykis.engine.risk import RiskLimits
 from pykis.engine.store import Order as StoredOrder
 from pykis.engine.store import OrderIntent, OrderState, Store, TradeStatus
+from pykis.engine.store import Trade as StoredTrade
 from pykis.engine.store.states import UNANSWERED_STATES, WORKING_STATES
 from pykis.market import KST, validate_symbol
 from pykis.models import OrderSide, Ticker
@@ -113,21 +114,29 @@ class KISTradingEngine:
         """Buy ``quantity`` shares, or as many as ``amount_krw`` pays for with commission;
         at ``price`` (a limit, moved down onto the tick grid) or at the market. Fills are
         waited for up to ``fill_timeout`` seconds (default: the settings')."""
+        arguments = dict(quantity=quantity, price=price, amount_krw=amount_krw,
+                         fill_timeout=fill_timeout, reason=reason, strategy=strategy,
+                         buy=True)
         return self._trade(OrderSide.BUY, ticker, quantity, lambda: self._buy_intent(
-            ticker, quantity, price, amount_krw, reason, strategy), fill_timeout)
+            ticker, quantity, price, amount_krw, reason, strategy), fill_timeout, arguments)
 
     def execute_sell_order(self, ticker: str, quantity: int | None = None,
                            price: float | int | None = None, *, reason: str = "manual",
                            fill_timeout: float | None = None) -> TradeResult:
         """Sell ``quantity`` shares of the engine's open trade of ``ticker`` (default: all
         of it), at ``price`` (a limit, moved up onto the grid) or at the market."""
+        arguments = dict(quantity=quantity, price=price, fill_timeout=fill_timeout,
+                         reason=reason)
         return self._trade(OrderSide.SELL, ticker, quantity, lambda: self._sell_intent(
-            ticker, quantity, price, reason), fill_timeout)
+            ticker, quantity, price, reason), fill_timeout, arguments)
 
     def cancel_order(self, order_id: int) -> TradeResult:
         """Cancel what is left of the engine's working order ``order_id`` (the store's
         id); the result shows what filled before the cancellation took."""
         try:
+            if isinstance(order_id, bool) or not isinstance(order_id, int) \
+                    or not 0 < order_id < 2**63:
+                raise ex.InvalidInputError("order_id", order_id, "the id of a recorded order")
             row = self.store.get_order(order_id)
             if row.state not in WORKING_STATES:
                 raise Refusal(f"order {order_id} is {row.state}: nothing to cancel")
@@ -140,7 +149,7 @@ class KISTradingEngine:
             return self._outcome(row)
         except (Refusal, ex.KISError) as error:
             log.warning("cancel of order %s not done: %s", order_id, describe(error))
-            return _failed("", "", 0, describe(error))
+            return _failed("", "", 0, error)
 
     def get_current_positions(self) -> list[PositionReport]:
         """The engine's open trades, valued at live prices (by its portfolio)."""
@@ -151,6 +160,9 @@ class KISTradingEngine:
 
     def portfolio(self, cash: int = 0, *, trades: list | None = None) -> Portfolio:
         """The engine's portfolio: its open trades (from the ledger) beside ``cash``."""
+        if trades is not None and (not isinstance(trades, (list, tuple)) or not all(
+                isinstance(t, StoredTrade) for t in trades)):
+            raise ex.InvalidInputError("trades", trades, "None or a list of the store's trades")
         held = self.store.open_trades() if trades is None else trades
         return Portfolio.of(held, cash, costs=self.store.costs)
 
@@ -160,6 +172,12 @@ class KISTradingEngine:
         unknown outcome looked up, working orders' fills and cancellations recorded,
         holdings compared. Run it at start-up, before trading (the engine runs one itself
         before its first trade or valuation if it has not)."""
+        # Under the decision lock: an intent another engine is about to send must not
+        # be taken for one left behind by a crash.
+        with self.store.decision_lock(self._account):
+            return self._reconcile(wait)
+
+    def _reconcile(self, wait: bool) -> ReconcileReport:
         report = reconcile(self.executor, self.store, self.api, wait=wait)
         self._reconciled = True
         return report
@@ -184,11 +202,21 @@ class KISTradingEngine:
             day_start_equity=self.store.opening_equity(day, equity))
 
     def trades(self, status: str | None = None) -> list[TradeRecord]:
+        """The ledger's trades, oldest first; ``status``: "open" or "closed" (any case)."""
+        allowed = [s.value for s in TradeStatus]
+        if status is not None and (not isinstance(status, str) or status.upper() not in allowed):
+            raise ex.InvalidInputError("status", status, f"None or one of {allowed} (any case)")
         wanted = None if status is None else TradeStatus(status.upper())
         return [trade_record(t) for t in self.store.trades(status=wanted)]
 
     # --- internals -------------------------------------------------------------------------
-    def _catch_up(self, ticker: str | None = None, *, strict: bool = False) -> None:
+    @property
+    def _account(self) -> str:
+        kis = self.api.kis
+        return f"{'paper' if kis.is_paper else 'real'}:{kis.account_no}"
+
+    def _catch_up(self, ticker: str | None = None, *, strict: bool = False,
+                  locked: bool = False) -> None:
         """The engine's orders as KIS's books have them now, before a decision or a
         valuation: an order that filled, or was cancelled at KIS, after its caller
         stopped waiting must not block the next one. The first time in a process, a
@@ -199,14 +227,18 @@ class KISTradingEngine:
         is the best knowledge there is."""
         try:
             if not self._reconciled:
-                self.reconcile(wait=False)
+                if locked:  # the caller holds the decision lock
+                    self._reconcile(wait=False)
+                else:
+                    with self.store.decision_lock(self._account):
+                        self._reconcile(wait=False)
                 return
             rows = self.store.active_orders(ticker)
             unanswered = [r for r in rows if r.state in UNANSWERED_STATES]
             if unanswered:
                 self.executor.resolve(unanswered)
             if any(r.state in WORKING_STATES for r in rows):
-                sync_working(self.store, self.api)
+                sync_working(self.store, self.api, ticker)
         except ex.KISError as error:
             if strict:
                 raise
@@ -221,25 +253,36 @@ class KISTradingEngine:
         return {t.symbol: int(t.last) for t in self.api.get_tickers(tickers)}
 
     def _trade(self, side: OrderSide, ticker: str, quantity: int | None, make,
-               fill_timeout: float | None = None) -> TradeResult:
-        context = {"ticker": ticker, "side": side.value, "quantity": quantity}
+               fill_timeout: float | None, arguments: dict[str, Any]) -> TradeResult:
+        # What the logs show of the request: the caller's values may be anything.
+        label = ticker if isinstance(ticker, str) else f"<{type(ticker).__name__}>"
+        context = {"ticker": label, "side": side.value,
+                   "quantity": quantity if type(quantity) is int and quantity < 2**63 else None}
         try:
             validate_symbol(ticker, "ticker")
-            self._catch_up(ticker, strict=True)
-            intent, note = make()
-            if self.settings.dry_run:
-                return self._dry_run(intent, note)
-            row = self.executor.place(intent)
+            check_arguments(**arguments)
+            # The decision and its intent are one step for every engine on the account
+            # (threads, processes): the next decider sees this intent in the ledger.
+            with self.store.decision_lock(self._account):
+                self._catch_up(ticker, strict=True, locked=True)
+                intent, note = make()
+                if self.settings.dry_run:
+                    return self._dry_run(intent, note)
+                row = self.executor.record(intent)
+                # Sent, as far as the ledger knows, before another decider can look:
+                # an intent left behind is then one whose engine died (and is dropped).
+                row = self.store.mark_sent(row.id)
+            row = self.executor.send(row)
             if row.state in WORKING_STATES:
                 row = self.executor.await_fill(row, fill_timeout)
             return self._outcome(row)
         except (Refusal, ex.KISError) as error:
-            log.warning("%s %s not done: %s", side.value, ticker, describe(error),
+            log.warning("%s %s not done: %s", side.value, label, describe(error),
                         extra=context)
-            return _failed(ticker, side.value, quantity, describe(error))
+            return _failed(ticker, side.value, quantity, error)
         except Exception as error:  # a bug must not take the caller down mid-trade
-            log.exception("%s %s failed", side.value, ticker, extra=context)
-            return _failed(ticker, side.value, quantity, f"unexpected error: {describe(error)}")
+            log.exception("%s %s failed", side.value, label, extra=context)
+            return _failed(ticker, side.value, quantity, error)
 
     def _dry_run(self, intent: OrderIntent, note: str) -> TradeResult:
         row = self.store.record_intent(intent)
@@ -253,11 +296,16 @@ class KISTradingEngine:
     def _outcome(self, row: StoredOrder) -> TradeResult:
         state = OrderState(row.state)
         if state is OrderState.REJECTED:
-            return trade_result(self.store, row, False, row.error or "KIS refused the order")
+            error = self.executor.refusal(row.id)
+            result = trade_result(self.store, row, False, row.error or "KIS refused the order")
+            return result.model_copy(update={
+                "error": _error_kind(error) or "not_booked",
+                "error_code": error.code if isinstance(error, ex.KISError) else None})
         if state in UNANSWERED_STATES:
             return trade_result(self.store, row, False, "no answer from KIS and the order "
                                 "is not in its books yet: reconciliation will settle it; "
-                                "it was not sent again")
+                                "it was not sent again").model_copy(
+                                    update={"error": ex.OrderOutcomeUnknownError.kind})
         if state is OrderState.FILLED:
             message = f"filled {_shares(row.filled_quantity)}"
         elif state is OrderState.CANCELED:
@@ -284,8 +332,9 @@ class KISTradingEngine:
         cash = self.api.get_buying_power(ticker).cash if amount_krw is not None else 0
         portfolio = self.portfolio(cash)
         equity, day_start = self._equity()
+        buying = {o.ticker for o in self.store.active_orders() if o.side == OrderSide.BUY}
         entry = portfolio.entry(ticker, int(quote.last), self.limits, equity=equity,
-                                day_start_equity=day_start)
+                                day_start_equity=day_start, pending=buying)
 
         def size(budget: int, unit: int) -> Sizing:
             return portfolio.size_buy(ticker, unit, budget=budget, limits=self.limits,
@@ -338,6 +387,25 @@ def _shares(count: int) -> str:
     return f"{count:,} share" + ("" if count == 1 else "s")
 
 
-def _failed(ticker: object, side: str, quantity: int | None, message: str) -> TradeResult:
-    return TradeResult(success=False, ticker=str(ticker), side=side,
-                       requested_quantity=quantity or 0, message=message)
+def _failed(ticker: object, side: str, quantity: object, error: BaseException) -> TradeResult:
+    """A request that ended before an order was recorded (or on an unexpected error).
+    Built from anything the caller passed, so that a bad argument is still a result."""
+    known = isinstance(error, (Refusal, ex.KISError))
+    message = describe(error) if known else f"unexpected error: {describe(error)}"
+    requested = quantity if type(quantity) is int and 0 <= quantity < 2**63 else 0
+    return TradeResult(success=False, ticker=ticker[:40] if isinstance(ticker, str) else "",
+                       side=side,
+                       requested_quantity=requested, message=message,
+                       error=_error_kind(error),
+                       error_code=error.code if isinstance(error, ex.KISError) else None)
+
+
+def _error_kind(error: BaseException | None) -> str | None:
+    """What stopped an order, in a word a program can branch on (see ``TradeResult``)."""
+    if error is None:
+        return None
+    if isinstance(error, Refusal):
+        return error.kind
+    if isinstance(error, ex.KISError):
+        return error.kind
+    return "bug"

@@ -68,15 +68,31 @@ class Executor:
     def __init__(self, api: KISAPIClient, store: Store, settings: ExecutionSettings, *,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.api, self.store, self.settings, self._sleep = api, store, settings, sleep
+        # Why each order this process sent was refused, for its TradeResult: the store
+        # keeps the words, this the error itself (its kind and KIS's code). One key per
+        # order, so threads sending different orders never share an entry.
+        self._refusals: dict[int, BaseException] = {}
+
+    def refusal(self, order_id: int) -> BaseException | None:
+        """The error KIS (or the client) refused order ``order_id`` with, once."""
+        return self._refusals.pop(order_id, None)
+
+    def pause(self, seconds: float) -> None:
+        """Waits ``seconds`` on the executor's clock (the injected ``sleep``)."""
+        self._sleep(seconds)
 
     # --- sending ------------------------------------------------------------------------
     def place(self, intent: OrderIntent) -> StoredOrder:
         """Record ``intent``, send it once, and return the order as KIS left it."""
+        return self.send(self.record(intent))
+
+    def record(self, intent: OrderIntent) -> StoredOrder:
+        """Record ``intent`` (committed): from now on it counts for every decision."""
         row = self.store.record_intent(intent)
         log.info("order %s: %s %s x%d (%s%s) recorded", row.id, row.side, row.ticker,
                  row.quantity, row.order_type,
                  f" at {row.limit_price:,}" if row.limit_price else "")
-        return self.send(row)
+        return row
 
     def send(self, row: StoredOrder) -> StoredOrder:
         self.store.mark_sent(row.id)
@@ -91,6 +107,7 @@ class Executor:
         except Exception as error:
             if refused(error):
                 log.warning("order %s refused: %s", row.id, describe(error))
+                self._refusals[row.id] = error
                 return self.store.mark_rejected(row.id, describe(error))
             log.exception("order %s: unexpected failure; its outcome is unknown", row.id)
             self.store.mark_unknown(row.id, describe(error))

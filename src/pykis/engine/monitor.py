@@ -22,6 +22,10 @@ time on one thread.
   client's default cap of 40 then leaves room for 39 symbols
   (``StreamSettings(max_subscriptions=41)``, KIS's own limit, for 40).
 * SIGINT and SIGTERM stop it after the current step (when run on the main thread).
+* It acts on what stopped an order (``TradeResult.error``): credentials KIS refuses stop
+  the loop (``report.stopped == "authentication"``: nothing will work until a person
+  fixes them); a rate limit pauses new orders for ``rate_limit_pause`` seconds (ticks are
+  still counted and exits still watched, decisions meanwhile are ``"wait"``).
 """
 
 from __future__ import annotations
@@ -68,14 +72,15 @@ class MonitorSettings:
     sync_interval: float = 5.0
     stream_timeout: float = 10.0  # for KIS to confirm the subscriptions at start
     fill_timeout: float = 2.0  # waited for an order's fills before the loop goes on
+    rate_limit_pause: float = 1.0  # no new order for this long after KIS's rate limit
 
     def __post_init__(self) -> None:
         if self.sessions not in SESSIONS:
             raise ex.InvalidInputError("sessions", self.sessions, f"one of {SESSIONS}")
         for name in ("stale_after", "poll_interval", "sync_interval", "stream_timeout",
-                     "fill_timeout"):
+                     "fill_timeout", "rate_limit_pause"):
             value = getattr(self, name)
-            least = 0 if name == "fill_timeout" else 1e-9  # 0: do not wait for fills
+            least = 0 if name in ("fill_timeout", "rate_limit_pause") else 1e-9  # 0: no wait
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < least:
                 raise ex.InvalidInputError(name, value, "a positive number of seconds")
         if isinstance(self.budget_krw, bool) or not isinstance(self.budget_krw, int) \
@@ -86,7 +91,8 @@ class MonitorSettings:
 @dataclass(frozen=True, slots=True)
 class Decision:
     tick: Tick
-    action: str  # "hold", "buy", "sell" or "closed" (outside trading sessions)
+    action: str  # "hold", "buy", "sell", "closed" (outside trading sessions) or "wait"
+    # (a rate limit paused orders)
     reason: str
     decided: float  # time.perf_counter() when the decision was made, before any order
     result: TradeResult | None = None
@@ -129,6 +135,8 @@ class Monitor:
         self._last_stream_tick = 0.0
         self._stream_retry = 0.0
         self._schedule: tuple[dt.date, DaySchedule | None] | None = None  # today's
+        self._halt = ""  # why the loop must stop (credentials refused), once known
+        self._paused_until = 0.0  # time.monotonic() before which no order is sent
 
     # --- running -------------------------------------------------------------------------
     def run(self, *, seconds: float | None = None, stop: threading.Event | None = None,
@@ -143,6 +151,10 @@ class Monitor:
             while True:
                 if stop.is_set():
                     self.report.stopped = self.report.stopped or "stopped"
+                    break
+                if self._halt:
+                    self.report.stopped = "authentication"
+                    log.error("monitor stopping: %s", self._halt)
                     break
                 if deadline is not None and time.monotonic() >= deadline:
                     self.report.stopped = "time"
@@ -268,6 +280,7 @@ class Monitor:
             quotes = self.engine.api.get_tickers(self.symbols)
         except ex.KISError as error:
             log.warning("could not poll quotes: %s", describe(error))
+            self._failed(error.kind, describe(error))
             return
         now = time.perf_counter()
         for quote in quotes:
@@ -289,6 +302,9 @@ class Monitor:
             return
         if not self._in_session():
             return self._record(Decision(tick, "closed", "outside the regular session",
+                                         time.perf_counter()))
+        if time.monotonic() < self._paused_until:
+            return self._record(Decision(tick, "wait", "KIS's rate limit: orders paused",
                                          time.perf_counter()))
         held = self._held.get(tick.ticker)
         if held is not None:
@@ -342,7 +358,16 @@ class Monitor:
                                                fill_timeout=self.settings.fill_timeout)
         self.report.orders.append(result)
         self._record(Decision(decision.tick, decision.action, reason, decision.decided, result))
+        self._failed(result.error, result.message)
         self._refresh()
+
+    def _failed(self, kind: str | None, message: str) -> None:
+        """Act on what stopped an order or a look-up (an error ``kind``)."""
+        if kind == ex.AuthenticationError.kind:
+            self._halt = f"KIS refused the credentials ({message}); fix them and restart"
+        elif kind == ex.RateLimitError.kind:
+            self._paused_until = time.monotonic() + self.settings.rate_limit_pause
+            log.warning("KIS's rate limit: no new order for %s s", self.settings.rate_limit_pause)
 
     def _record(self, decision: Decision) -> None:
         self.report.decisions += 1
@@ -387,6 +412,7 @@ class Monitor:
             synced, _ = sync_working(engine.store, engine.api)
         except ex.KISError as error:
             log.warning("could not read orders back: %s", describe(error))
+            self._failed(error.kind, describe(error))
             return
         if unresolved or synced:
             self._refresh()

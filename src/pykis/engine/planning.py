@@ -9,9 +9,12 @@ market order could fill above the quote and spend more than the amount.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
+from pykis.api.validate import MAX_ORDER_QUANTITY
 from pykis.engine.pnl import order_price
 from pykis.engine.portfolio import Sizing
 from pykis.engine.risk import EntryDecision
@@ -19,11 +22,21 @@ from pykis.exceptions import InvalidInputError
 from pykis.market import InstrumentKind, PriceLimits
 from pykis.models import OrderBook, OrderSide, Ticker
 
-__all__ = ["OrderPlan", "Refusal", "plan_buy", "plan_sell"]
+__all__ = ["OrderPlan", "Refusal", "check_arguments", "plan_buy", "plan_sell"]
+
+MAX_QUANTITY = MAX_ORDER_QUANTITY  # the client's bound (see pykis.api.validate)
+MAX_AMOUNT_KRW = 10**13  # ten trillion KRW: more than any one account's order can be
+MAX_WAIT = 86_400.0  # a day: a fill_timeout past it is a unit mistake (ms for s)
 
 
 class Refusal(Exception):
-    """The order should not be made (nothing was recorded); the message says why."""
+    """The order should not be made (nothing was recorded); the message says why and
+    ``kind`` what said no: ``"risk"`` (a risk rule) or ``"refused"`` (the engine's own
+    rules: nothing to sell, one buy at a time)."""
+
+    def __init__(self, message: str, kind: str = "refused") -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +51,39 @@ def _count(value: object, argument: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise InvalidInputError(argument, value, "a positive whole number")
     return value
+
+
+def check_arguments(*, quantity: object = None, price: object = None,
+                    amount_krw: object = None, fill_timeout: object = None,
+                    reason: object = "", strategy: object = "", buy: bool = False) -> None:
+    """Every argument of an order request, before anything is read, recorded or sent: a
+    mistake is an ``InvalidInputError`` naming it, never an order with a wrong figure.
+    A ``buy`` takes exactly one of ``quantity`` and ``amount_krw``."""
+    if buy and (quantity is None) == (amount_krw is None):
+        raise InvalidInputError("amount_krw", amount_krw,
+                                "exactly one of quantity and amount_krw")
+    if quantity is not None:
+        _bounded(quantity, "quantity", MAX_QUANTITY)
+    if amount_krw is not None:
+        _bounded(amount_krw, "amount_krw", MAX_AMOUNT_KRW)
+    if price is not None and (isinstance(price, bool) or not isinstance(price, (int, float, Decimal))
+                              or not math.isfinite(price) or not 0 < price < 10**12):
+        raise InvalidInputError("price", price, "a positive, finite price in KRW")
+    if fill_timeout is not None and (
+            isinstance(fill_timeout, bool) or not isinstance(fill_timeout, (int, float))
+            or not 0 <= fill_timeout <= MAX_WAIT):  # NaN fails both comparisons
+        raise InvalidInputError("fill_timeout", fill_timeout,
+                                f"a number of seconds from 0 to {MAX_WAIT:,.0f}, or None")
+    for name, text in (("reason", reason), ("strategy", strategy)):
+        if not isinstance(text, str) or len(text) > 200:
+            raise InvalidInputError(name, text, "a text of at most 200 characters")
+
+
+def _bounded(value: object, argument: str, most: int) -> int:
+    count = _count(value, argument)
+    if count > most:
+        raise InvalidInputError(argument, value, f"a positive whole number up to {most:,}")
+    return count
 
 
 def _limits(ticker: Ticker) -> PriceLimits | None:
@@ -56,14 +102,14 @@ def plan_buy(ticker: Ticker, book: OrderBook | None, kind: InstrumentKind, *,
         raise InvalidInputError("amount_krw", amount_krw,
                                 "exactly one of quantity and amount_krw")
     if not entry.allowed:
-        raise Refusal(f"risk: {entry.reason}")
+        raise Refusal(f"risk: {entry.reason}", "risk")
     limit = None if price is None else order_price(OrderSide.BUY, price, _limits(ticker), kind=kind)
     if quantity is not None:
         quantity = _count(quantity, "quantity")
         unit = limit or int(ticker.upper_limit or ticker.last)
         if entry.max_value is not None and quantity * unit > entry.max_value:
             raise Refusal(f"risk: {quantity} x {unit:,} KRW is more than the "
-                          f"{entry.max_value:,} KRW the position may still take")
+                          f"{entry.max_value:,} KRW the position may still take", "risk")
         return OrderPlan("limit" if limit else "market", quantity, limit)
     amount = _count(amount_krw, "amount_krw")
     if limit is None:
@@ -72,7 +118,7 @@ def plan_buy(ticker: Ticker, book: OrderBook | None, kind: InstrumentKind, *,
     sized = size(amount, limit)
     if sized.quantity == 0:
         if not sized.bound:  # a risk rule said no
-            raise Refusal(f"risk: {sized.reason}")
+            raise Refusal(f"risk: {sized.reason}", "risk")
         raise Refusal(f"{sized.cap:,} KRW ({sized.bound}) does not buy one share at "
                       f"{limit:,} KRW with its commission")
     return OrderPlan("limit", sized.quantity, limit,

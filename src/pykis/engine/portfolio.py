@@ -161,13 +161,15 @@ class Portfolio:
                                                        costs=self.costs))
 
     def entry(self, ticker: str, price: int, limits: RiskLimits, *, equity: int,
-              day_start_equity: int) -> EntryDecision:
+              day_start_equity: int, pending: Iterable[str] = ()) -> EntryDecision:
         """Whether the risk rules allow buying ``ticker`` now (at ``price``), and how much
-        more of it they allow. ``equity``: the account's, as KIS values it."""
+        more of it they allow. ``equity``: the account's, as KIS values it; ``pending``:
+        tickers with buys in flight, which count as positions (they may fill any moment)."""
         held = self._positions.get(ticker)
         value = held.cost.quantity * price if held else 0
-        return check_entry(AccountState(equity, max(day_start_equity, 0),
-                                        len(self._positions), value), limits)
+        positions = len(set(self._positions) | set(pending))
+        return check_entry(AccountState(equity, max(day_start_equity, 0), positions, value),
+                           limits)
 
     def apply(self, ticker: str, fill: Execution, *, market: Market = Market.KOSPI,
               kind: InstrumentKind = InstrumentKind.STOCK) -> Realized | None:

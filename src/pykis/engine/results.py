@@ -8,6 +8,13 @@ figures (``Decimal`` averages): these are their values to the fourth decimal.
 means KIS accepted the order (it may still be working); a refusal, an invalid request or
 a risk rule that said no is ``success=False`` with the cause in ``message``, and was
 logged with its context. Figures are those of the fills recorded so far.
+
+``error`` says what kind of failure it was, for code that acts on it: the ``kind`` of the
+:mod:`pykis.exceptions` class that stopped it (``"authentication"``, ``"rate_limit"``,
+``"order_refused"``, ``"insufficient_balance"``, ``"market_closed"``, ``"outcome_unknown"``,
+``"invalid_input"``, ...), ``"risk"`` when a risk rule said no, ``"refused"`` for the
+engine's other refusals (nothing to sell, a buy still open), ``"bug"`` for an unexpected
+error. ``error_code`` is KIS's ``msg_cd`` where KIS gave one.
 """
 
 from __future__ import annotations
@@ -39,6 +46,8 @@ class TradeResult(_Frozen):
     requested_quantity: int = 0
     client_order_id: str | None = None
     trade_id: int | None = None
+    error: str | None = None  # the failure's kind (see above); None on success
+    error_code: str | None = None  # KIS's msg_cd, when KIS refused
 
 
 class PositionReport(_Frozen):
@@ -101,6 +110,8 @@ class ReconcileReport(_Frozen):
     synced: tuple[int, ...] = ()  # orders whose fills or state changed
     fills: int = 0  # fills recorded
     mismatches: tuple[str, ...] = ()  # holdings the store and KIS disagree on, in words
+    adopted: tuple[int, ...] = ()  # orders recorded as refused that KIS had booked after all
+    outside: tuple[str, ...] = ()  # KIS's holdings of tickers the engine never traded
 
     @property
     def clean(self) -> bool:

@@ -12,6 +12,7 @@ except ImportError as error:  # pragma: no cover - only without the extra
                       ) from error
 
 from pykis.engine.store.errors import (
+    DecisionLockError,
     FillConflictError,
     OrderStateError,
     OversellError,
@@ -24,6 +25,7 @@ from pykis.engine.store.store import Store, database_url, default_database_path
 
 __all__ = [
     "Base",
+    "DecisionLockError",
     "EquityMark",
     "Fill",
     "FillConflictError",

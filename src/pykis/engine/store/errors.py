@@ -7,6 +7,7 @@
         ├── OrderStateError     an order cannot move from its state to the one asked
         ├── OversellError       a sale of more shares than the trade holds (less the
         │                       shares that orders already working may sell)
+        ├── DecisionLockError   another engine on the account kept deciding too long
         └── FillConflictError   a fill that contradicts what is recorded: more than the
                                 order's quantity, a broker total below the recorded
                                 fills, or a known fill key with other figures
@@ -16,7 +17,8 @@ from __future__ import annotations
 
 from pykis.exceptions import KISError
 
-__all__ = ["FillConflictError", "OrderStateError", "OversellError", "StoreError"]
+__all__ = ["DecisionLockError", "FillConflictError", "OrderStateError", "OversellError",
+           "StoreError"]
 
 
 class StoreError(KISError):
@@ -47,3 +49,11 @@ class OversellError(StoreError):
 
 class FillConflictError(StoreError):
     """A fill that disagrees with the fills already recorded for the order."""
+
+
+class DecisionLockError(StoreError):
+    """Another engine on the same account kept deciding past the timeout; nothing was
+    recorded or sent. Trying again later is safe."""
+
+    kind = "busy"
+    retryable = True

@@ -41,6 +41,7 @@ __all__ = [
     "find_order",
     "get_order",
     "mark_accepted",
+    "mark_adopted",
     "mark_canceled",
     "mark_dropped",
     "mark_rejected",
@@ -51,6 +52,8 @@ __all__ = [
     "pending_sell_quantity",
     "record_broker_report",
     "record_intent",
+    "refused_after_sending",
+    "traded_tickers",
     "unresolved_orders",
     "working_orders",
 ]
@@ -289,13 +292,46 @@ def mark_accepted(session: Session, order_id: int, broker_order_id: str, org_no:
                                     f"{order.broker_order_id} (of {order.broker_order_date}),"
                                     f" the number order {order.id} already has")
         return order
-    if find_broker_order(session, number, day) is not None:
-        raise InvalidInputError("broker_order_id", broker_order_id,
-                                f"a number no other order of {day} has")
     _move(order, OrderState.ACCEPTED, at)
+    return _book(session, order, number, day, org_no, at)
+
+
+def mark_adopted(session: Session, order_id: int, broker_order_id: str, org_no: str,
+                 at: dt.datetime, order_date: dt.date) -> Order:
+    """An order recorded as ``rejected`` that KIS had booked after all (its answer was
+    misread, or KIS booked it after the look-up gave up): it becomes ``accepted``, the
+    one way out of ``rejected``, and only for an order that was sent and has no number."""
+    number = validate.order_id(broker_order_id, "broker_order_id")
+    order = get_order(session, order_id, lock=True)
+    if order.state != OrderState.REJECTED.value or order.sent_at is None \
+            or order.broker_order_id is not None:
+        raise OrderStateError(order.id, order.state, "adopted")
+    order.state, order.updated_at = OrderState.ACCEPTED.value, at
+    order.error = f"booked by KIS as {number} after all; was recorded as: {order.error}"[:500]
+    return _book(session, order, number, order_date, org_no, at)
+
+
+def _book(session: Session, order: Order, number: str, day: dt.date, org_no: str,
+          at: dt.datetime) -> Order:
+    if find_broker_order(session, number, day) is not None:
+        raise InvalidInputError("broker_order_id", number,
+                                f"a number no other order of {day} has")
     order.broker_order_id, order.broker_order_date = number, day
     order.broker_org_no, order.broker_updated_at = org_no, at
     return order
+
+
+def refused_after_sending(session: Session, since: dt.datetime) -> list[Order]:
+    """Orders sent since ``since`` and recorded as refused: KIS may have booked one
+    whose answer could not be read, or that it booked after the look-up gave up."""
+    return list(session.scalars(select(Order).where(
+        Order.state == OrderState.REJECTED.value, Order.sent_at >= since,
+        Order.broker_order_id.is_(None)).order_by(Order.id)))
+
+
+def traded_tickers(session: Session) -> set[str]:
+    """Every ticker the engine has ever ordered."""
+    return set(session.scalars(select(Order.ticker).distinct()))
 
 
 def mark_rejected(session: Session, order_id: int, error: str, at: dt.datetime) -> Order:

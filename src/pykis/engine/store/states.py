@@ -9,6 +9,12 @@
       │         └──> unknown ──> accepted | rejected         (no answer: look it up)
       └──> dropped                                           (never sent)
 
+One way leads out of ``rejected``: reconciliation *adopts* an order that was sent,
+recorded as refused and then found in KIS's books after all (an answer that could not be
+read, a look-up that gave up before KIS booked it); it becomes ``accepted`` with KIS's
+number (``Store.mark_adopted``), outside the table below, which stays the rule for
+everything else.
+
 ``intent`` is committed before anything is sent and ``sent`` just before the request
 leaves, so after a crash an ``intent`` was certainly never sent while a ``sent`` order
 may have reached KIS and must be looked up like an ``unknown`` one.

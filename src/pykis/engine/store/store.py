@@ -42,6 +42,7 @@ from pykis.engine.store import marks as _marks
 from pykis.engine.store import orders as _orders
 from pykis.engine.store import trades as _trades
 from pykis.engine.store.columns import aware
+from pykis.engine.store.locks import DecisionLocks
 from pykis.engine.store.orders import OrderIntent
 from pykis.engine.store.schema import Fill, Order, Trade
 from pykis.engine.store.states import FillSource, TradeStatus
@@ -104,8 +105,15 @@ class Store:
         self._read_engine = _engine(self.url, echo, reads=True) \
             if _own_reader(self.engine) else self.engine
         self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
+        self._decisions = DecisionLocks(self.engine)
         if migrate:
             self.upgrade()
+
+    def decision_lock(self, account: str, timeout: float = 60.0):
+        """A context in which ``account``'s decision is the only one under way, across
+        threads, processes and (PostgreSQL) machines sharing this database; see
+        :mod:`.locks`. Raises ``DecisionLockError`` after ``timeout`` seconds."""
+        return self._decisions.hold(account, timeout)
 
     def now(self) -> dt.datetime:
         """The store's clock (aware: a naive time's zone would be a guess)."""
@@ -175,6 +183,21 @@ class Store:
         with self.transaction() as session:
             return _orders.mark_accepted(session, order_id, broker_order_id, org_no,
                                          self.now(), order_date)
+
+    def mark_adopted(self, order_id: int, broker_order_id: str, org_no: str,
+                     order_date: dt.date) -> Order:
+        """A refused order that KIS booked after all; see :func:`.orders.mark_adopted`."""
+        with self.transaction() as session:
+            return _orders.mark_adopted(session, order_id, broker_order_id, org_no,
+                                        self.now(), order_date)
+
+    def refused_after_sending(self, since: dt.datetime) -> list[Order]:
+        with self.reading() as session:
+            return _orders.refused_after_sending(session, since)
+
+    def traded_tickers(self) -> set[str]:
+        with self.reading() as session:
+            return _orders.traded_tickers(session)
 
     def mark_rejected(self, order_id: int, error: str) -> Order:
         with self.transaction() as session:
