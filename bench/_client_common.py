@@ -16,6 +16,7 @@ import multiprocessing as mp
 import os
 import platform
 import queue
+import secrets
 import subprocess
 import sys
 import time
@@ -137,8 +138,12 @@ class ServerProcess:
 
     def new_account(self, env: str = "real") -> dict[str, str]:
         """A fresh account with its own app key: its own token (one issuance a minute per
-        key) and its own counters in ``/_sim/stats``."""
-        return self.control("POST", "/_sim/accounts", {"env": env, "cash": 10**12})
+        key) and its own counters in ``/_sim/stats``. The secret is ours: the control
+        plane never shows one."""
+        secret = secrets.token_hex(90)  # 180 characters, as KIS's
+        made = self.control("POST", "/_sim/accounts",
+                            {"env": env, "cash": 10**12, "app_secret": secret})
+        return {**made, "app_secret": secret}
 
     def stats(self, app_key: str) -> dict[str, int]:
         apps = self.control("GET", "/_sim/stats")["apps"]

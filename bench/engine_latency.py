@@ -76,8 +76,15 @@ from typing import Any
 
 from _client_common import machine, median
 from engine_store import cpu_busy, process_cpu
-from ws_latency import (SimProcess, bare_round, held_back, percentile, serve, start_workers,
-                        stop_workers)
+from ws_latency import (
+    SimProcess,
+    bare_round,
+    held_back,
+    percentile,
+    serve,
+    start_workers,
+    stop_workers,
+)
 
 CONTENDERS = {
     "bare": "bare `websockets` client (baseline)",

@@ -66,8 +66,8 @@ import sys
 import tempfile
 import threading
 import time
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from _client_common import BENCH, machine, median, percentile

@@ -47,8 +47,8 @@ import json
 import multiprocessing as mp
 import tempfile
 import time
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from _client_common import HOST, machine, median, percentile

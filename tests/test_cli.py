@@ -121,3 +121,20 @@ def test_sim_on_a_busy_port_fails_in_one_line() -> None:
     assert done.stdout == ""  # no banner, no credentials for a server that never ran
     assert done.stderr.splitlines() == [
         f"pykis sim: cannot listen on 127.0.0.1:{port}: address already in use"]
+
+
+def test_sim_with_a_control_token_refuses_control_calls_without_it() -> None:
+    server = subprocess.Popen([*RUN, "sim", "--port", "0", "--seed", "9", "--control-token",
+                               "s3cret-token"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = _lines_until(server, "ws://")
+        [port] = set(re.findall(r"(?:http|ws)://127\.0\.0\.1:(\d+)", "".join(lines)))
+        url = f"http://127.0.0.1:{port}/_sim/state"
+        assert httpx.get(url).status_code == 401
+        answer = httpx.get(url, headers={"Authorization": "Bearer s3cret-token"})
+        assert answer.status_code == 200 and answer.json()["seed"] == 9
+        assert "s3cret-token" not in "".join(lines)  # the banner never shows it
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import httpx
 import pytest
 
 from pykis.market import KST
 from support import MORNING, Kis, ok
+
+
+def fingerprint(secret: str) -> str:
+    """What the control plane shows instead of an app secret."""
+    return hashlib.sha256(secret.encode()).hexdigest()[:12]
 
 
 def test_health_and_state(http: httpx.Client, sim) -> None:
@@ -19,11 +25,41 @@ def test_health_and_state(http: httpx.Client, sim) -> None:
     assert state["accounts"][0]["app_key"] == sim.credentials("real").app_key
 
 
+def test_state_shows_no_app_secret_only_its_fingerprint(http: httpx.Client, sim) -> None:
+    answer = http.get("/_sim/state")
+    for env, shown in zip(("real", "paper"), answer.json()["accounts"]):
+        secret = sim.credentials(env).app_secret
+        assert secret not in answer.text and secret[:40] not in answer.text
+        assert "app_secret" not in shown and shown["app_secret_sha256"] == fingerprint(secret)
+    listed = http.get("/_sim/accounts").text
+    assert not any(sim.credentials(env).app_secret in listed for env in ("real", "paper"))
+
+
 def test_unknown_control_endpoint(http: httpx.Client) -> None:
     answer = http.get("/_sim/nothing")
     assert answer.status_code == 404 and "error" in answer.json()
-    assert http.post("/_sim/faults", content=b"[]").status_code == 400
-    assert http.post("/_sim/faults", content=b"{oops").status_code == 400
+    as_json = {"Content-Type": "application/json"}
+    assert http.post("/_sim/faults", content=b"[]", headers=as_json).status_code == 400
+    assert http.post("/_sim/faults", content=b"{oops", headers=as_json).status_code == 400
+    assert http.post("/_sim/nothing", content=b"{}").status_code == 404
+
+
+@pytest.mark.parametrize("content_type", [
+    None, "text/plain", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded",
+    "multipart/form-data; boundary=x", "application/jsonx"])
+def test_control_requests_that_change_state_are_json_only(
+        http: httpx.Client, sim, content_type: str | None) -> None:
+    """A browser sends a text/plain or form POST to any site without asking it first."""
+    http.post("/_sim/accounts", json={"env": "paper"})
+    before = [a.number for a in sim.accounts]
+    headers = {} if content_type is None else {"Content-Type": content_type}
+    for path in ("/_sim/reset", "/_sim/accounts", "/_sim/tokens/revoke", "/_sim/ws/drop"):
+        answer = http.post(path, content=b"{}", headers=headers)
+        assert answer.status_code == 415 and "application/json" in answer.json()["error"]
+    assert [a.number for a in sim.accounts] == before
+    assert http.post("/_sim/reset", content=b"{}", headers={
+        "Content-Type": "Application/JSON; charset=utf-8"}).status_code == 200
+    assert len(sim.accounts) == 2
 
 
 def test_clock_set_freeze_and_advance(http: httpx.Client) -> None:
@@ -75,7 +111,9 @@ def test_accounts_can_be_added_with_cash_and_positions(http: httpx.Client, sim) 
         "env": "paper", "cash": 1_234_567, "positions": {"005930": [10, 70000]},
         "account_no": "5000000101"}).json()
     assert made["account_no"] == "5000000101" and made["env"] == "paper"
-    assert len(made["app_key"]) == 36 and len(made["app_secret"]) == 180
+    secret = sim.credentials("paper", 1).app_secret  # in-process: the secret itself
+    assert len(made["app_key"]) == 36 and len(secret) == 180
+    assert made["app_secret_sha256"] == fingerprint(secret) and "app_secret" not in made
     listed = next(a for a in http.get("/_sim/accounts").json()
                   if a["account_no"] == "5000000101")
     assert listed["cash"] == 1_234_567

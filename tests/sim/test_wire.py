@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from urllib.parse import urlencode
 
 import pytest
-from support import QUOTES, TRADING, make_sim
 
 from pykis.sim import AccountSpec, Env, FaultRule, SimConfig, SimServer, Simulator
+from support import QUOTES, TRADING, make_sim
 
 API_HEADERS = ["Content-Type", "tr_cont", "tr_id", "gt_uid", "Content-Length", "Date"]
 PRICE = QUOTES + "inquire-price?" + urlencode({"FID_COND_MRKT_DIV_CODE": "J",

@@ -50,12 +50,21 @@ if typer is not None:
         paper_cash: int = typer.Option(500_000_000, help="Starting cash of the paper account."),
         activity: float = typer.Option(1.0, min=0.001, help="Factor on every listing's trade "
                                        "rate (005930 trades several times a second at 1)."),
+        control_token: str = typer.Option("", envvar="PYKIS_SIM_CONTROL_TOKEN", help=(
+            "Require this token (Authorization: Bearer, or X-Sim-Token) on /_sim/ calls.")),
+        allowed_host: list[str] = typer.Option([], help=(
+            "Accept this Host name besides loopback and the bound address (repeatable; '*' "
+            "accepts any: only behind a trusted proxy).")),
+        allowed_origin: list[str] = typer.Option([], help=(
+            "Accept /_sim/ calls from this browser origin (repeatable).")),
     ) -> None:
         """Run the KIS-compatible simulator (REST) until Ctrl-C."""
         from pykis.cli.simcmd import serve
 
         serve(host, port, seed, always_open, start, (real_rate, paper_rate),
-              (real_cash, paper_cash), activity=activity)
+              (real_cash, paper_cash), activity=activity,
+              control_token=control_token or None, allowed_hosts=allowed_host,
+              allowed_origins=allowed_origin)
 
     @app.command(rich_help_panel="Simulator")
     def demo(

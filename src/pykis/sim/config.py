@@ -98,3 +98,18 @@ class SimConfig:
     # answer is not documented [U]. True accepts them as upper case; False refuses them
     # with OPSQ2001 as any other invalid value.
     lower_case_codes: bool = True
+    # --- who may talk to a served simulator (``pykis.sim.serve``) ---------------------
+    # Host names (a port, if given, is ignored) accepted in the Host header besides the
+    # loopback ones (localhost, 127.0.0.1, ::1), the address the server was bound to and
+    # the address a connection arrived on: what a DNS rebinding page cannot send. Needed
+    # when clients reach the simulator by a name, e.g. bound to 0.0.0.0 in docker and
+    # called as http://sim:8080 ("sim"); "*" accepts any Host (a trusted network only).
+    # `pykis sim` reads them from PYKIS_SIM_ALLOWED_HOSTS (comma-separated).
+    allowed_hosts: tuple[str, ...] = ()
+    # Browser origins (scheme://host:port) that may call the control plane (/_sim/)
+    # besides the server's own (http://127.0.0.1:PORT, http://localhost:PORT), e.g. a
+    # dashboard served on another port. `pykis sim`: PYKIS_SIM_ALLOWED_ORIGINS.
+    allowed_origins: tuple[str, ...] = ()
+    # When set, every /_sim/ request must carry it: `Authorization: Bearer TOKEN` or
+    # `X-Sim-Token: TOKEN` (401 otherwise). `pykis sim`: PYKIS_SIM_CONTROL_TOKEN.
+    control_token: str | None = None

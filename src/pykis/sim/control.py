@@ -1,10 +1,10 @@
 """The control plane under ``/_sim``: drive the simulator from tests, demos and scripts.
 
 Plain JSON in and out (this is PyKIS's own API, not KIS's); errors are
-``{"error": "..."}`` with HTTP 400 or 404.
+``{"error": "..."}`` with HTTP 400 or 404 (401, 403, 415: below).
 
     GET    /_sim/health                   {"ok": true}
-    GET    /_sim/state                    seed, clock, accounts (with credentials)
+    GET    /_sim/state                    seed, clock, accounts (app secrets redacted)
     POST   /_sim/reset                    {"seed"?}: fresh market, accounts, tokens
     GET    /_sim/clock                    {"now", "frozen", "session", "market_day"}
     POST   /_sim/clock                    {"now"? ISO time, "frozen"? bool, "advance"? s}
@@ -26,12 +26,31 @@ Plain JSON in and out (this is PyKIS's own API, not KIS's); errors are
     POST   /_sim/ws/drop                  close every real-time session now
     POST   /_sim/ws/faults                {"drop_every"? s (null: never), "stall"? s,
                                           "extra_fields"? n}
+
+It can reset accounts and move prices, so it answers only its own callers:
+
+- With ``SimConfig.control_token`` set (``pykis sim``: ``PYKIS_SIM_CONTROL_TOKEN``),
+  every request carries it as ``Authorization: Bearer TOKEN`` or ``X-Sim-Token: TOKEN``
+  (``token_headers``); 401 otherwise. Compared in constant time.
+- POST, PUT and PATCH need ``Content-Type: application/json`` (415 otherwise), body or
+  not: a browser sends a cross-site form or ``text/plain`` POST without asking the
+  server first (a CORS "simple request"), never a JSON one. DELETE it always asks about
+  first, and no answer here carries a CORS header, so the browser never sends it.
+- Served on a socket, the Host and Origin checks come first (``pykis.sim.serve.asgi``).
+
+No answer carries an app secret, an access token or an approval key: accounts show their
+app key and ``app_secret_sha256``, a short fingerprint of the secret. The secrets are
+what ``pykis sim`` prints when it starts, ``Simulator.credentials()`` in-process, or
+the ``app_secret`` a caller gives ``POST /_sim/accounts``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pykis.market import KST, Session, is_on_grid
@@ -45,25 +64,63 @@ if TYPE_CHECKING:
     from pykis.sim.realtime import RealtimeHub
     from pykis.sim.state import SimState
 
-__all__ = ["handle"]
+__all__ = ["fingerprint", "handle", "token_headers"]
+
+Action = Callable[[dict[str, Any]], Any]  # an endpoint, given the request's JSON body
+_WRITES = ("POST", "PUT", "PATCH")  # methods that need a JSON body
 
 
 class ControlError(Exception):
-    def __init__(self, message: str, status: int = 400) -> None:
+    def __init__(self, message: str, status: int = 400,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.headers = headers
 
 
 def handle(sim: SimState, hub: RealtimeHub, request: SimRequest) -> SimResponse:
     parts = [p for p in request.path.split("/") if p][1:]  # drop "_sim"
     try:
-        body = _body(request)
-        result = _route(sim, hub, request.method, parts, body, request.query)
+        _authorize(sim.config.control_token, request.headers)
+        action = _route(sim, hub, request.method, parts, request.query)
+        _require_json(request)
+        result = action(_body(request))
     except ControlError as error:
-        return json_response(error.status, {"error": str(error)})
+        return json_response(error.status, {"error": str(error)}, error.headers)
     except (KeyError, TypeError, ValueError, ArithmeticError) as error:
         return json_response(400, {"error": f"bad request: {error}"})
     return json_response(200, result)
+
+
+def token_headers(token: str | None) -> dict[str, str]:
+    """The headers a control request carries for a simulator with ``token`` (None: none)."""
+    return {"X-Sim-Token": token} if token else {}
+
+
+def fingerprint(secret: str) -> str:
+    """The first 12 hex digits of the secret's SHA-256: tells secrets apart, reveals none."""
+    return hashlib.sha256(secret.encode()).hexdigest()[:12]
+
+
+def _authorize(token: str | None, headers: dict[str, str]) -> None:
+    if not token:
+        return
+    scheme, _, bearer = headers.get("authorization", "").partition(" ")
+    offered = [headers.get("x-sim-token", ""), bearer.strip() if scheme.lower() == "bearer"
+               else ""]
+    expected = token.encode()
+    if not any([hmac.compare_digest(o.encode(), expected) for o in offered]):
+        raise ControlError("this simulator's control plane needs its token: send "
+                           "'Authorization: Bearer TOKEN' or 'X-Sim-Token: TOKEN'", 401,
+                           {"WWW-Authenticate": 'Bearer realm="pykis-sim"'})
+
+
+def _require_json(request: SimRequest) -> None:
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if request.method in _WRITES and media_type != "application/json":
+        raise ControlError(f"{request.method} {request.path} needs 'Content-Type: "
+                           "application/json' (even with no body): control requests that "
+                           "change the simulator are JSON only", 415)
 
 
 def _body(request: SimRequest) -> dict[str, Any]:
@@ -75,34 +132,35 @@ def _body(request: SimRequest) -> dict[str, Any]:
     return body
 
 
-def _route(sim: SimState, hub: RealtimeHub, method: str, parts: list[str], body: dict,
-           query: dict) -> Any:
-    key = (method, *parts[:1])
-    simple = {
-        ("GET", "health"): lambda: {"ok": True},
-        ("GET", "state"): lambda: _state(sim),
-        ("POST", "reset"): lambda: (sim.reset(body.get("seed")), _state(sim))[1],
-        ("GET", "clock"): lambda: _clock(sim),
-        ("POST", "clock"): lambda: _set_clock(sim, hub, body),
-        ("GET", "faults"): lambda: _faults(sim),
-        ("POST", "faults"): lambda: _set_faults(sim, body),
-        ("DELETE", "faults"): lambda: (sim.faults.clear(), _faults(sim))[1],
-        ("GET", "stats"): lambda: _stats(sim),
-        ("GET", "rate-limits"): lambda: _rate_limits(sim),
-        ("POST", "rate-limits"): lambda: _set_rate_limits(sim, body),
-        ("GET", "accounts"): lambda: [_account(sim, a) for a in sim.accounts],
-        ("POST", "accounts"): lambda: _add_account(sim, body),
-        ("GET", "ledger"): lambda: _ledger(sim, query.get("account")),
-        ("GET", "ws"): lambda: _ws(hub),
+def _route(sim: SimState, hub: RealtimeHub, method: str, parts: list[str], query: dict
+           ) -> Action:
+    """The endpoint for ``method`` and ``parts``, not yet run (404 if there is none)."""
+    simple: dict[tuple[str, ...], Action] = {
+        ("GET", "health"): lambda b: {"ok": True},
+        ("GET", "state"): lambda b: _state(sim),
+        ("POST", "reset"): lambda b: (sim.reset(b.get("seed")), _state(sim))[1],
+        ("GET", "clock"): lambda b: _clock(sim),
+        ("POST", "clock"): lambda b: _set_clock(sim, hub, b),
+        ("GET", "faults"): lambda b: _faults(sim),
+        ("POST", "faults"): lambda b: _set_faults(sim, b),
+        ("DELETE", "faults"): lambda b: (sim.faults.clear(), _faults(sim))[1],
+        ("GET", "stats"): lambda b: _stats(sim),
+        ("GET", "rate-limits"): lambda b: _rate_limits(sim),
+        ("POST", "rate-limits"): lambda b: _set_rate_limits(sim, b),
+        ("GET", "accounts"): lambda b: [_account(sim, a) for a in sim.accounts],
+        ("POST", "accounts"): lambda b: _add_account(sim, b),
+        ("GET", "ledger"): lambda b: _ledger(sim, query.get("account")),
+        ("GET", "ws"): lambda b: _ws(hub),
     }
+    key = (method, *parts[:1])
     if key in simple and len(parts) == 1:
-        return simple[key]()
+        return simple[key]
     if parts[:1] == ["market"]:
-        return _market(sim, hub, method, parts[1:], body)
+        return _market(sim, hub, method, parts[1:])
     if method == "POST" and parts[:1] == ["ws"] and len(parts) == 2:
-        return _ws_action(hub, parts[1], body)
+        return _ws_action(hub, parts[1])
     if method == "POST" and parts[:1] == ["tokens"] and len(parts) == 2:
-        return _tokens(sim, parts[1], body)
+        return _tokens(sim, parts[1])
     raise ControlError(f"no control endpoint {method} /_sim/{'/'.join(parts)}", 404)
 
 
@@ -128,30 +186,36 @@ def _set_clock(sim: SimState, hub: RealtimeHub, body: dict) -> dict[str, Any]:
 
 
 # --- market --------------------------------------------------------------------------------
-def _market(sim: SimState, hub: RealtimeHub, method: str, parts: list[str], body: dict
-            ) -> Any:
-    now = sim.clock.now()
+def _market(sim: SimState, hub: RealtimeHub, method: str, parts: list[str]) -> Action:
     if not parts and method == "GET":
-        return [_quote(sim, code, now) for code in sim.market.universe]
-    code = parts[0]
-    if code not in sim.market.universe:
+        return lambda b: _quotes(sim, sim.clock.now())
+    code = parts[0] if parts else ""
+    if parts and code not in sim.market.universe:
         raise ControlError(f"unknown symbol {code!r}", 404)
     if len(parts) == 1 and method == "GET":
-        return _quote(sim, code, now)
+        return lambda b: _quote(sim, code, sim.clock.now())
     if parts[1:] == ["price"] and method == "POST":
-        price = body["price"]
-        quote = sim.market.quote(code, now)
-        if not isinstance(price, int) or not is_on_grid(price, quote.inst.kind):
-            raise ControlError("price must be a whole number of KRW on the tick grid")
-        if not quote.limits.lower <= price <= quote.limits.upper:
-            raise ControlError(f"price must be within today's limits {quote.limits}")
-        if quote.session is not Session.REGULAR:
-            raise ControlError(f"prices move only while the market trades (now: {quote.session})")
-        sim.market.move_price(code, now, price)
-        sim.exchange.sync(sim.accounts, now)
-        hub.wake()
-        return _quote(sim, code, now)
+        return lambda b: _move_price(sim, hub, code, b["price"])
     raise ControlError(f"no control endpoint {method} /_sim/market/{'/'.join(parts)}", 404)
+
+
+def _move_price(sim: SimState, hub: RealtimeHub, code: str, price: Any) -> dict[str, Any]:
+    now = sim.clock.now()
+    quote = sim.market.quote(code, now)
+    if not isinstance(price, int) or not is_on_grid(price, quote.inst.kind):
+        raise ControlError("price must be a whole number of KRW on the tick grid")
+    if not quote.limits.lower <= price <= quote.limits.upper:
+        raise ControlError(f"price must be within today's limits {quote.limits}")
+    if quote.session is not Session.REGULAR:
+        raise ControlError(f"prices move only while the market trades (now: {quote.session})")
+    sim.market.move_price(code, now, price)
+    sim.exchange.sync(sim.accounts, now)
+    hub.wake()
+    return _quote(sim, code, now)
+
+
+def _quotes(sim: SimState, now: dt.datetime) -> list[dict[str, Any]]:
+    return [_quote(sim, code, now) for code in sim.market.universe]
 
 
 def _quote(sim: SimState, code: str, now: dt.datetime) -> dict[str, Any]:
@@ -172,24 +236,27 @@ def _ws(hub: RealtimeHub) -> dict[str, Any]:
     return {"sessions": sessions, "faults": hub.faults.as_dict()}
 
 
-def _ws_action(hub: RealtimeHub, action: str, body: dict) -> dict[str, Any]:
+def _ws_action(hub: RealtimeHub, action: str) -> Action:
     if action == "drop":
-        hub.drop_all()
-    elif action == "faults":
-        if "drop_every" in body:
-            every = body["drop_every"]
-            if every is not None and (not isinstance(every, (int, float)) or every <= 0):
-                raise ControlError("drop_every is a number of seconds above 0, or null")
-            hub.faults.drop_every = every
-        if "stall" in body:
-            hub.stall(_seconds(body["stall"], "stall"))
-        if "extra_fields" in body:
-            extra = body["extra_fields"]
-            if not isinstance(extra, int) or not 0 <= extra <= 100:
-                raise ControlError("extra_fields is a whole number from 0 to 100")
-            hub.faults.extra_fields = extra
-    else:
-        raise ControlError(f"no real-time action {action!r}", 404)
+        return lambda b: (hub.drop_all(), _ws(hub))[1]
+    if action == "faults":
+        return lambda b: _set_ws_faults(hub, b)
+    raise ControlError(f"no real-time action {action!r}", 404)
+
+
+def _set_ws_faults(hub: RealtimeHub, body: dict) -> dict[str, Any]:
+    if "drop_every" in body:
+        every = body["drop_every"]
+        if every is not None and (not isinstance(every, (int, float)) or every <= 0):
+            raise ControlError("drop_every is a number of seconds above 0, or null")
+        hub.faults.drop_every = every
+    if "stall" in body:
+        hub.stall(_seconds(body["stall"], "stall"))
+    if "extra_fields" in body:
+        extra = body["extra_fields"]
+        if not isinstance(extra, int) or not 0 <= extra <= 100:
+            raise ControlError("extra_fields is a whole number from 0 to 100")
+        hub.faults.extra_fields = extra
     return _ws(hub)
 
 
@@ -210,12 +277,12 @@ def _set_faults(sim: SimState, body: dict) -> dict[str, Any]:
     return _faults(sim)
 
 
-def _tokens(sim: SimState, action: str, body: dict) -> dict[str, int]:
-    app_key = body.get("app_key")
+def _tokens(sim: SimState, action: str) -> Action:
     if action == "expire":
-        return {"expired": sim.auth.expire_all(sim.clock.timestamp(), app_key)}
+        return lambda b: {"expired": sim.auth.expire_all(sim.clock.timestamp(),
+                                                         b.get("app_key"))}
     if action == "revoke":
-        return {"revoked": sim.auth.revoke_all(app_key)}
+        return lambda b: {"revoked": sim.auth.revoke_all(b.get("app_key"))}
     raise ControlError(f"no token action {action!r}", 404)
 
 
@@ -244,9 +311,10 @@ def _state(sim: SimState) -> dict[str, Any]:
 
 
 def _credentials(sim: SimState, account: Account) -> dict[str, str]:
-    c = sim.credentials_of(account)
-    return {"env": str(c.env), "app_key": c.app_key, "app_secret": c.app_secret,
-            "account_no": c.account_no, "hts_id": c.hts_id}
+    c = sim.credentials_of(account)  # the secret itself never leaves the process
+    return {"env": str(c.env), "app_key": c.app_key,
+            "app_secret_sha256": fingerprint(c.app_secret), "account_no": c.account_no,
+            "hts_id": c.hts_id}
 
 
 def _account(sim: SimState, account: Account) -> dict[str, Any]:

@@ -3,6 +3,11 @@ that need sockets (and later websockets) and for ``pykis demo``.
 
     with SimServer() as server:          # port 0: the OS picks a free port
         httpx.get(server.base_url + "/_sim/health")
+        with server.control_client() as control:   # carries SimConfig.control_token
+            control.post("/_sim/reset", json={})
+
+Who may connect (Host, Origin, the control token) is decided in ``asgi``; the address
+given here is one of the Host names it accepts.
 """
 
 from __future__ import annotations
@@ -10,9 +15,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from typing import Any
 
+import httpx
 import uvicorn
 
+from pykis.sim.control import token_headers
 from pykis.sim.serve.asgi import DROP_MESSAGE, create_app
 from pykis.sim.simulator import Simulator
 
@@ -31,7 +39,7 @@ def server_config(sim: Simulator, host: str, port: int, log_level: str = "warnin
                   ) -> uvicorn.Config:
     """How the simulator is served on a socket (here and by ``pykis sim``)."""
     return uvicorn.Config(
-        create_app(sim), host=host, port=port, log_level=log_level, lifespan="off",
+        create_app(sim, bind_host=host), host=host, port=port, log_level=log_level, lifespan="off",
         access_log=False,
         http="h11",  # writes header names as given; httptools lower-cases them
         server_header=False, date_header=False,  # KIS sends no `server`; asgi adds `Date`
@@ -56,6 +64,12 @@ class SimServer:
     @property
     def base_url(self) -> str:
         return f"http://{self._server.config.host}:{self.port}"
+
+    def control_client(self, **options: Any) -> httpx.Client:
+        """An httpx client for the control plane (``/_sim/``) of this server, sending the
+        simulator's control token if it has one; close it, or use it in a ``with``."""
+        headers = {**token_headers(self.sim.config.control_token), **options.pop("headers", {})}
+        return httpx.Client(base_url=self.base_url, headers=headers, **options)
 
     def start(self, timeout: float = 10.0) -> str:
         self._thread = threading.Thread(target=self._server.run, name="pykis-sim", daemon=True)
