@@ -5,15 +5,20 @@ the credentials in the environment as for real KIS (``KIS.from_env``)."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
+import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner, Result
 
 from clients import build
+from pykis.cli import marketcmd, tradecmd
 from pykis.cli.main import app
+from pykis.explain import explain
 from pykis.market import tick_size
 from pykis.sim import Env, SimConfig, SimServer, Simulator
 
@@ -201,15 +206,28 @@ def test_orders_sell_and_cancel(server: SimServer, tmp_path: Path) -> None:
     assert ledger(server).positions["005930"].qty == 3
 
 
-def test_real_money_orders_are_confirmed(server: SimServer, tmp_path: Path) -> None:
+def test_real_account_orders_are_confirmed(server: SimServer, tmp_path: Path) -> None:
     refused = against(server, tmp_path, "buy", "005930", "1", "--price",
                       str(below_market(against(server, tmp_path, "quote", "005930"))),
                       input="n\n")
     assert refused.exit_code == 1 and "No order placed." in refused.output
-    assert "with REAL money" in refused.output and ledger(server).orders == {}
+    assert ledger(server).orders == {}
+    # A real account, but of a simulator: the question names the server, not real money.
+    assert "REAL money" not in refused.output
+    assert f"at {server.base_url} (not KIS's real server)?" in refused.output
     accepted = ok(against(server, tmp_path, "buy", "005930", "1", input="y\n"))
     assert "BUY 1 x 005930 at market on KRX" in accepted and len(ledger(server).orders) == 1
-    assert "REAL money" not in ok(against(server, tmp_path, "buy", "005930", "1", "--yes"))
+    assert "account" not in ok(against(server, tmp_path, "buy", "005930", "1", "--yes"))
+
+
+def test_real_money_is_said_only_at_kis_real_server() -> None:
+    # The question only: nothing is sent, KIS's server is never reached.
+    asked = runner.invoke(app, ["buy", "005930", "1", "--base-url",
+                                "https://openapi.koreainvestment.com:9443"],
+                          env={"KIS_APP_KEY": "PSkey", "KIS_APP_SECRET": "secret",
+                               "KIS_ACCOUNT_NO": "12345678-01"}, input="n\n")
+    assert asked.exit_code == 1 and "No order placed." in asked.output
+    assert "with REAL money (account 12345678-01)?" in asked.output
 
 
 def test_paper_orders_are_not_confirmed(server: SimServer, tmp_path: Path) -> None:
@@ -232,6 +250,18 @@ def test_kis_refusal_exits_1_with_its_message() -> None:
     assert out.startswith("InsufficientBalanceError: ") and "주문가능금액을 초과" in out
 
 
+@pytest.mark.parametrize(("command", "code", "korean"), [
+    (["buy", "005930", "1000000"], "APBK0952", "주문가능금액을 초과"),
+    (["sell", "005930", "1"], "APBK0400", "주문가능수량을 초과"),
+    (["sell", "005930", "1", "--paper"], "40240000", "잔고내역이 없습니다")],
+    ids=["cash", "shares", "paper"])
+def test_a_refusal_is_explained_in_english(command: list[str], code: str, korean: str) -> None:
+    """KIS's words and code stay (KIS support asks for them); the English follows."""
+    out = failed(sim_run(*command), 1)
+    assert korean in out and f"[{code}]" in out
+    assert explain(code, korean) in out
+
+
 def test_usage_errors() -> None:
     assert "KIS_APP_KEY" in failed(runner.invoke(app, ["balance"]), 2)  # no credentials
     both = runner.invoke(app, ["quote", "005930", "--sim", "--base-url", "http://x"])
@@ -242,9 +272,10 @@ def test_watch_shows_a_live_board(server: SimServer, tmp_path: Path) -> None:
     result = against(server, tmp_path, "watch", "005930", "000660", "--updates", "3")
     output = ok(result)
     assert "Live: 3 updates" in output
-    for symbol in ("005930", "000660"):
+    for symbol, name in (("005930", "삼성전자"), ("000660", "SK하이닉스")):
         row = cells(output, symbol)[-1]  # the board as it stood at the end
-        last, change = int(row[1].replace(",", "")), int(row[2].replace(",", ""))
+        assert row[1] == name  # from the first quote: trades on the stream carry none
+        last, change = int(row[2].replace(",", "")), int(row[3].replace(",", ""))
         quote = server.sim.market.quote(symbol, server.sim.clock.now())
         assert last - change == quote.base  # the change is from the previous close
         assert quote.limits.lower <= last <= quote.limits.upper
@@ -253,3 +284,135 @@ def test_watch_shows_a_live_board(server: SimServer, tmp_path: Path) -> None:
 
 def test_watch_refuses_bad_symbols_before_connecting(server: SimServer, tmp_path: Path) -> None:
     assert "symbol" in failed(against(server, tmp_path, "watch", "5930", "--seconds", "1"), 2)
+
+
+# --- names, in every quote -------------------------------------------------------------
+@pytest.mark.parametrize("paper", [[], ["--paper"]], ids=["real", "paper"])
+def test_every_quote_shows_its_name(paper: list[str]) -> None:
+    [row] = cells(ok(sim_run("quote", "005930", *paper)), "005930")
+    assert row[1] == "삼성전자"
+    out = ok(sim_run("quote", "000660", "035720", *paper))
+    assert [cells(out, s)[0][1] for s in ("000660", "035720")] == ["SK하이닉스", "카카오"]
+
+
+@pytest.fixture
+def marked() -> Iterator[SimServer]:
+    """A simulator whose 005930 is named like rich markup, as a KIS name could be."""
+    sim = Simulator(SimConfig(always_open=True, rate_limits={Env.REAL: 0, Env.PAPER: 0}))
+    sim.market.universe["005930"] = replace(sim.market.universe["005930"], name=MARKUP)
+    with SimServer(sim) as running:
+        yield running
+
+
+MARKUP = "[bold]x[/bold]"
+
+
+def test_names_are_printed_as_they_are_not_as_markup(marked: SimServer, tmp_path: Path) -> None:
+    assert MARKUP in ok(against(marked, tmp_path, "quote", "005930"))
+    assert MARKUP in ok(against(marked, tmp_path, "quote", "005930", "000660"))
+    ok(against(marked, tmp_path, "buy", "005930", "1", "--yes"))
+    assert cells(ok(against(marked, tmp_path, "balance")), "005930")[0][1] == MARKUP
+    assert cells(ok(against(marked, tmp_path, "search", "[bold]")), "005930")[0][1] == MARKUP
+    board = ok(against(marked, tmp_path, "watch", "005930", "--updates", "1"))
+    assert cells(board, "005930")[-1][1] == MARKUP
+    nothing = failed(against(marked, tmp_path, "search", "[red]none[/red]"), 1)
+    assert "'[red]none[/red]'" in nothing
+
+
+# --- an unknown symbol: one line on stderr, exit 1, whichever command ---------------------
+@pytest.mark.parametrize("command", [
+    ["quote", "999999"], ["quote", "005930", "999999"], ["book", "999999"],
+    ["ohlcv", "999999"], ["ohlcv", "999999", "-t", "5m"], ["ohlcv", "999999", "--json"],
+    ["watch", "999999", "--seconds", "1"]], ids=" ".join)
+def test_an_unknown_symbol_fails_in_one_line(command: list[str]) -> None:
+    result = sim_run(*command)
+    out = failed(result, 1)
+    assert out.startswith("NotFoundError: KIS has no symbol '999999'") and "pykis search" in out
+    assert result.stdout == ""
+
+
+# --- search and edit ---------------------------------------------------------------------
+def test_search_by_korean_or_english_name() -> None:
+    korean = ok(sim_run("search", "삼성전자"))
+    assert [row[0] for row in cells(korean, "005930") + cells(korean, "005935")] == \
+        ["005930", "005935"]
+    assert korean.index("005930") < korean.index("005935")  # the exact match first
+    english = ok(sim_run("search", "sk hynix"))  # real: English names from KIS, once
+    assert cells(english, "000660")[0][1:3] == ["SK하이닉스", "SK"]
+    paper = failed(sim_run("search", "sk hynix", "--paper"), 1)
+    assert "no listing matches 'sk hynix'" in paper and "real account" in paper
+    two = ok(sim_run("search", "삼성", "-n", "2"))
+    assert len([line for line in two.splitlines() if line.split()[:1] and
+                line.split()[0].isdigit()]) == 2
+
+
+def test_edit_moves_an_open_order(server: SimServer, tmp_path: Path) -> None:
+    price = below_market(against(server, tmp_path, "quote", "005930"))
+    ok(against(server, tmp_path, "buy", "005930", "5", "--price", str(price), "--yes"))
+    [first] = ledger(server).orders
+    lower = price - 2 * tick_size(price)
+    out = ok(against(server, tmp_path, "edit", str(first), "--price", str(lower), "--qty", "2",
+                     "--yes"))
+    [(number, row)] = order_rows(out).items()
+    assert f"Amendment {number} of order {first} accepted" in out
+    assert row[2:7] == ["005930", "buy", "limit", won(lower), "2"]
+    assert ledger(server).orders[first].remaining == 3
+    asked = against(server, tmp_path, "edit", str(first), "--price", str(lower), input="n\n")
+    assert asked.exit_code == 1 and "No order placed." in asked.output
+    assert f"Move its 3 remaining shares of order {first} (BUY 005930 at {won(price)}) " \
+        f"to {won(lower)} KRW" in asked.output
+    assert ledger(server).orders[first].remaining == 3
+    usage = against(server, tmp_path, "edit", str(first))  # a usage error: nothing sent
+    assert usage.exit_code == 2 and "the new price is needed" in usage.output
+
+
+def test_edit_of_an_unknown_order() -> None:
+    assert "NotFoundError: no order 1001" in failed(sim_run("edit", "1001", "--price", "70000"), 1)
+
+
+# --- help ------------------------------------------------------------------------------
+MINE = ("quote", "book", "ohlcv", "search", "watch", "balance", "orders", "buy", "sell",
+        "edit", "cancel")
+
+
+@pytest.mark.parametrize("command", MINE)
+def test_help_names_values_plainly(command: str) -> None:
+    out = ok(runner.invoke(app, [command, "--help"], env={"COLUMNS": "200"}))
+    for placeholder in ("<bool>", "<str>", "<int", "<float", "list[", "{", "}"):
+        assert placeholder not in out, f"{placeholder} in the help of {command}"
+    usage = next(line for line in out.splitlines() if "Usage:" in line)
+    assert usage.split()[-1] in ("[OPTIONS]", "SYMBOL", "SYMBOLS...", "NAME", "ORDER_ID", "QTY")
+    # The summary is one line, however the docstring breaks it.
+    function = getattr(marketcmd, command, None) or getattr(tradecmd, command)
+    assert " ".join(function.__doc__.split("\n\n")[0].split()) in out
+
+
+# --- watch in a real terminal ------------------------------------------------------------
+def terminal(tmp_path: Path, *args: str):
+    """``pykis ARGS`` in a pseudo-terminal of 30 x 120, apart from the user's KIS setup;
+    everything it draws is kept in ``child.logfile_read``."""
+    pexpect = pytest.importorskip("pexpect", reason="terminal tests need the test extra's "
+                                  "pexpect")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KIS_")}
+    env |= {"PYKIS_CACHE_DIR": str(tmp_path / "cache"), "TERM": "xterm-256color",
+            "COLUMNS": "120", "LINES": "30"}
+    env.pop("NO_COLOR", None)
+    child = pexpect.spawn(sys.executable, ["-c", "from pykis.cli.main import run; run()",
+                                           *args], env=env, cwd=str(tmp_path),
+                          dimensions=(30, 120), encoding="utf-8", timeout=60)
+    child.logfile_read = io.StringIO()
+    return child
+
+
+def test_watch_draws_a_board_and_ends_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    child = terminal(tmp_path, "watch", "005930", "000660", "--sim")
+    from pexpect import EOF  # installed: terminal() skips otherwise
+    child.expect("삼성전자")  # the board, with the names of the first quotes
+    child.expect(r"Live: [1-9][\d,]* updates")  # redrawn as trades come
+    child.sendintr()
+    child.expect(EOF)
+    child.close()
+    drawn = child.logfile_read.getvalue()
+    assert child.exitstatus in (0, 130), drawn
+    assert "Traceback" not in drawn and "KeyboardInterrupt" not in drawn
+    assert "SK하이닉스" in drawn and "\x1b[" in drawn  # drawn in place, with colours

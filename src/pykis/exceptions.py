@@ -102,6 +102,14 @@ class KISError(Exception):
         """KIS's name for ``code``."""
         return self.code
 
+    @property
+    def explanation(self) -> str | None:
+        """What KIS's refusal means and what to do, in English (``pykis.explain``), for
+        the codes users meet; None for others. KIS's own ``msg1`` stays as it is."""
+        from pykis.explain import explain  # the table is only needed when asked for
+
+        return explain(self.code, self.msg1)
+
     def context(self) -> dict[str, Any]:
         """What KIS said, for logs; never contains a secret."""
         fields = {

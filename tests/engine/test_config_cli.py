@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import subprocess
@@ -13,8 +14,10 @@ import pytest
 
 from engines import make_engine
 from pykis.engine.config import load_config
+from pykis.engine.store import Store
 from pykis.engine.strategy import MovingAverageCross
 from pykis.exceptions import InvalidInputError
+from pykis.market import KST
 from pykis.sim import Env, SimConfig, SimServer, Simulator
 
 RUN = [sys.executable, "-c", "from pykis.cli.main import run; run()"]
@@ -64,9 +67,10 @@ def test_a_config_file_builds_the_engine_settings(tmp_path):
 
 @pytest.mark.parametrize(("change", "named"), [
     (("stop_loss = 0.03", "stop_los = 0.03"), "risk.stop_los"),  # a typo never turns a rule off
-    (("stop_loss = 0.03", "stop_loss = 1.5"), "stop_loss"),
-    (('short = 3', 'short = 9'), "short"),
-    (('name = "moving_average_cross"', 'name = "martingale"'), "strategy"),
+    (("stop_loss = 0.03", "stop_loss = 1.5"), "risk.stop_loss"),
+    (('short = 3', 'short = 9'), "strategy.short"),
+    (('short = 3', 'shrt = 3'), "strategy.shrt"),
+    (('name = "moving_average_cross"', 'name = "martingale"'), "strategy.name"),
     (('symbols = ["005930", "000660"]', 'symbols = ["5930"]'), "symbols"),
     (('symbols = ["005930", "000660"]', "symbols = []"), "symbols"),
     (('sessions = "always"', 'sessions = "sometimes"'), "sessions"),
@@ -76,6 +80,19 @@ def test_a_bad_setting_is_named(tmp_path, change, named):
     with pytest.raises(InvalidInputError) as error:
         load_config(write(tmp_path, GOOD.replace(*change)))
     assert error.value.argument == named
+    # one sentence: the file, the full key, the value as written, what is allowed
+    assert str(error.value).startswith(f"{tmp_path / 'bot.toml'}: {named}")
+    assert "Input should" not in str(error.value) and "expected no such" not in str(error.value)
+
+
+def test_a_strategy_parameter_typo_is_named_with_the_parameters_there_are():
+    from pykis.engine.strategy import strategy_named
+
+    with pytest.raises(InvalidInputError) as error:
+        strategy_named("moving_average_cross", shrt=3)
+    assert error.value.argument == "shrt"
+    assert "one of short, long, amount_krw (did you mean short?)" in str(error.value)
+    assert "__init__" not in str(error.value)
 
 
 def test_more_symbols_than_one_real_time_session_carries_are_refused(tmp_path):
@@ -86,32 +103,43 @@ def test_more_symbols_than_one_real_time_session_carries_are_refused(tmp_path):
 
 
 def test_an_unreadable_or_invalid_file_is_named(tmp_path):
-    with pytest.raises(InvalidInputError, match="readable"):
+    with pytest.raises(InvalidInputError, match="missing.toml: not a readable file .*engine init"):
         load_config(tmp_path / "missing.toml")
-    with pytest.raises(InvalidInputError, match="valid TOML"):
+    with pytest.raises(InvalidInputError, match=r"bot.toml: not valid TOML \(Invalid value"):
         load_config(write(tmp_path, "symbols = ["))
 
 
 def test_engine_run_trades_on_an_embedded_simulator(tmp_path):
     ledger = tmp_path / "ledger.sqlite3"
+    before = dt.datetime.now(KST).replace(microsecond=0)
     done = subprocess.run([*RUN, "engine", "run", "-c", str(write(tmp_path, GOOD)),
-                           "--seconds", "3", "--database", str(ledger)],
+                           "--seconds", "3", "--database", str(ledger), "--dry-run"],
                           capture_output=True, text=True, timeout=120, cwd=tmp_path,
-                          env={**os.environ, "COLUMNS": "200"})
+                          env={**os.environ, "COLUMNS": "200", "TZ": "America/New_York",
+                               "PYKIS_RUNTIME_DIR": str(tmp_path / "run")})
+    after = dt.datetime.now(KST)
     assert done.returncode == 0, done.stdout + done.stderr
-    # The market trades several times a second: the strategy may have bought already.
+    # The market trades several times a second: the strategy may have decided already.
     assert "Stopped (time)" in done.stdout
+    assert "[dry run: no order was sent]" in done.stdout  # not swallowed as markup
     assert re.search(r"Engine: equity \d{1,2},\d{3},\d{3} KRW", done.stdout), done.stdout
     assert "reconciled" in done.stderr  # the ledger is reconciled before trading
     assert ledger.exists()
+    # Log lines on the KST clock, on a machine in New York.
+    stamps = re.findall(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) KST ", done.stderr, re.M)
+    assert stamps, done.stderr
+    for stamp in stamps:
+        assert before <= dt.datetime.fromisoformat(stamp).replace(tzinfo=KST) <= after
 
 
 def test_engine_run_reports_a_bad_config_in_one_line(tmp_path):
     done = subprocess.run([*RUN, "engine", "run", "-c",
                            str(write(tmp_path, GOOD.replace("long = 8", "long = 2")))],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "COLUMNS": "300"})
     assert done.returncode == 2
-    assert "InvalidInputError" in done.stderr and "Traceback" not in done.stderr
+    assert done.stderr.strip() == (f"{tmp_path / 'bot.toml'}: strategy.short = 3: expected "
+                                   "fewer prices than long (2)")
 
 
 def test_engine_status_and_trades_read_the_ledger_and_kis(tmp_path):
@@ -128,6 +156,7 @@ def test_engine_status_and_trades_read_the_ledger_and_kis(tmp_path):
                "PYKIS_CACHE_DIR": str(tmp_path / "cache"), "COLUMNS": "200",
                # the engine's token: KIS issues one a minute, a second would be waited for
                "KIS_TOKEN_PATH": str(tmp_path / "tokens.json")}
+        env["TZ"] = "America/New_York"  # times are KST whatever the machine's zone
         status = subprocess.run([*RUN, "engine", "status", "--database", str(ledger)],
                                 capture_output=True, text=True, timeout=120, env=env,
                                 cwd=tmp_path)
@@ -138,5 +167,9 @@ def test_engine_status_and_trades_read_the_ledger_and_kis(tmp_path):
     assert trades.returncode == 0, trades.stderr
     [row] = [line for line in trades.stdout.splitlines() if "005930" in line]
     assert "OPEN" in row and "trim" in row
+    assert "Opened (KST)" in trades.stdout
+    with Store(ledger) as store:
+        [trade] = store.trades()
+    assert f"{trade.opened_at.astimezone(KST):%Y-%m-%d %H:%M}" in row
     secret = creds.app_secret
     assert secret not in status.stdout + status.stderr + trades.stdout + trades.stderr

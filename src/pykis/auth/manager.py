@@ -10,7 +10,8 @@ Rules it keeps: a token lives 24 hours and KIS hands back the same one for 6 hou
 issuance call per minute per app key (EGW00133 otherwise), each sending the account
 holder a KakaoTalk notice, so PyKIS issues only when it must: on first use, ahead of
 expiry (``margin``), or once after KIS says the token is invalid or expired. The wait
-for the next allowed issuance is waited out, not reported as a failure.
+for the next allowed issuance is waited out, not reported as a failure; a wait long
+enough to notice is logged, and counted down through ``on_wait`` (the CLI shows it).
 
 The work is done by flows (``pykis.api.flow``), which ``KIS`` and ``AsyncKIS`` run with
 their drivers; ``get_token``/``get_headers`` (the seed's calls) and their async twins
@@ -18,17 +19,20 @@ their drivers; ``get_token``/``get_headers`` (the seed's calls) and their async 
 Tokens are kept in a ``TokenStore``: by default the file ``token_path`` (else
 ``KIS_TOKEN_PATH``, else ``tokens.json`` in PyKIS's cache directory), keyed by
 environment, server and app key, so a second manager, client or process on the same
-file reuses the token.
+file reuses the token. An entry PyKIS kept before the server was part of the key is
+taken over for KIS's own hosts, so an upgrade issues no token of its own.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import threading
 import time
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -44,22 +48,30 @@ from pykis.auth.token import (
     Use,
     Wait,
     entry_key,
+    legacy_entry_key,
 )
-from pykis.config import cache_dir
-from pykis.constants import Endpoint
+from pykis.config import token_path as default_token_path
+from pykis.constants import BaseURL, Endpoint
 from pykis.utils.drivers import run_async, run_sync
 
 __all__ = ["AuthManager"]
 
 ISSUE_ATTEMPTS = 5  # EGW00133 answers in a row before giving up
 APPROVAL_LIFETIME = 86_400.0  # an approval key is good for 24 hours
+NOTICE_AFTER = 1.0  # shorter waits (another caller's issuance in flight) pass unannounced
+KIS_HOSTS = frozenset(urlsplit(url).netloc for url in (BaseURL.PRODUCTION, BaseURL.PAPER))
+
+log = logging.getLogger("pykis")
 
 
 class AuthManager:
     """The token of ``app_key`` at ``base_url`` (KIS's real or paper host, or a
     simulator). Keyword arguments: ``store`` (instead of the file at ``token_path``),
     ``interval`` (KIS's minimum between issuances), ``margin`` (renew this long before
-    expiry), ``timeout``, ``clock`` and ``transport`` (for ``get_token``'s own client)."""
+    expiry), ``timeout``, ``clock`` and ``transport`` (for ``get_token``'s own client).
+
+    ``on_wait``, if set, is called while KIS's one-issuance-a-minute rule is waited out:
+    with the seconds left, about once a second, and with 0 when the wait is over."""
 
     def __init__(
         self,
@@ -75,6 +87,7 @@ class AuthManager:
         timeout: httpx.Timeout | float | None = None,
         clock: Callable[[], float] = time.time,
         transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
+        on_wait: Callable[[float], None] | None = None,
     ) -> None:
         for name, value in (("app_key", app_key), ("app_secret", app_secret),
                             ("base_url", base_url)):
@@ -85,8 +98,12 @@ class AuthManager:
         self.base_url, self.is_paper = base_url.rstrip("/"), bool(is_paper)
         self.environment = "paper" if is_paper else "real"
         self._key = entry_key(self.environment, app_key, self.base_url)
-        self.store = store or FileTokenStore(token_path or os.environ.get("KIS_TOKEN_PATH")
-                                             or cache_dir() / "tokens.json")
+        self.store = store or FileTokenStore(token_path or default_token_path())
+        self.on_wait = on_wait
+        # An entry from before servers were in the key can only be taken over once, and
+        # only for KIS's hosts (for a simulator's it was never KIS's token).
+        self._legacy: str | None = legacy_entry_key(self.environment, app_key) \
+            if urlsplit(self.base_url).netloc in KIS_HOSTS else None
         self.interval, self.margin = interval, margin
         self._timeout = timeout if isinstance(timeout, httpx.Timeout) \
             else httpx.Timeout(timeout or 10.0)
@@ -160,6 +177,7 @@ class AuthManager:
             error = refused[1]
             raise type(error)(error.message, error.code, msg1=error.msg1,
                               status_code=error.status_code)
+        yield from self._adopt_legacy()
         refusals = 0
         while True:
             decision = yield Blocking(lambda: self.store.begin(
@@ -168,7 +186,7 @@ class AuthManager:
                 self._token = decision.token
                 return decision.token.value
             if isinstance(decision, Wait):
-                yield Sleep(decision.seconds)
+                yield from self._wait(decision.seconds)
                 continue
             token = yield from self._issue(decision)
             if token is not None:
@@ -178,6 +196,32 @@ class AuthManager:
             if refusals >= ISSUE_ATTEMPTS:
                 raise ex.RateLimitError("KIS kept refusing a new access token (EGW00133)",
                                         code="EGW00133")
+
+    def _wait(self, seconds: float) -> Flow[None]:
+        """Wait ``seconds`` for the next allowed issuance: said in the log when it is long
+        enough to notice, and counted down through ``on_wait`` a second at a time."""
+        if seconds < NOTICE_AFTER:
+            yield Sleep(seconds)
+            return
+        log.info("waiting %.0f s for a new access token: KIS issues one a minute per app "
+                 "key", seconds)
+        notify = self.on_wait
+        if notify is None:
+            yield Sleep(seconds)
+            return
+        left = seconds
+        while left > 0:
+            notify(left)
+            step = left - (math.ceil(left) - 1)  # the fraction first, then whole seconds
+            yield Sleep(step)
+            left -= step
+        notify(0.0)
+
+    def _adopt_legacy(self) -> Flow[None]:
+        legacy, self._legacy = self._legacy, None
+        adopt = getattr(self.store, "adopt", None)  # stores of others need not have it
+        if legacy is not None and adopt is not None:
+            yield Blocking(lambda: adopt(self._key, legacy))
 
     def invalidate(self, value: str) -> Flow[None]:
         """KIS said ``value`` is invalid or expired: the next ``token()`` replaces it."""

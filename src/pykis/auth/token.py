@@ -14,8 +14,11 @@ before it is used (a file of another user is refused).
 
 ``FileTokenStore`` keeps the entries in one JSON file (mode 0600, replaced atomically),
 keyed by environment and a hash of the server and app key, under a ``filelock`` lock
-file: every
-process on the machine shares it, and a restart on the same day reuses the token.
+file: every process on the machine shares it, and a restart on the same day reuses the
+token. Entries written before the server was part of the key (``legacy_entry_key``) are
+still read as entries: the manager takes one over for KIS's hosts (``adopt``). A server
+that starts afresh at a URL (a restarted ``pykis sim``) drops the entries of its app keys
+(``forget``): the tokens and issuance times they hold were another server's.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from filelock import FileLock
 from pykis.exceptions import InvalidInputError
 
 __all__ = ["FileTokenStore", "Issue", "MemoryTokenStore", "Token", "TokenStore", "Use", "Wait",
-           "entry_key", "valid_entry"]
+           "entry_key", "legacy_entry_key", "valid_entry"]
 
 LEASE_SECONDS = 30.0  # an issuer that crashed releases its lease after this long
 MAX_LIFETIME = 400 * 86_400.0  # longer than any token KIS issues (90 days for partners)
@@ -86,6 +89,11 @@ def entry_key(environment: str, app_key: str, server: str = "") -> str:
     simulators do not know each other's."""
     digest = hashlib.sha256(f"{server.rstrip('/')}\0{app_key}".encode()).hexdigest()[:24]
     return f"{environment}:{digest}"
+
+
+def legacy_entry_key(environment: str, app_key: str) -> str:
+    """The key PyKIS used before the server was part of it: environment and app key."""
+    return f"{environment}:{hashlib.sha256(app_key.encode()).hexdigest()[:24]}"
 
 
 class TokenStore(Protocol):
@@ -189,6 +197,11 @@ class MemoryTokenStore:
         with self._lock:
             _invalidate(self._entries.setdefault(key, {}), value)
 
+    def forget(self, keys: list[str]) -> None:
+        with self._lock:
+            for key in keys:
+                self._entries.pop(key, None)
+
 
 class FileTokenStore:
     """Entries in a JSON file shared by every process on the machine."""
@@ -209,6 +222,37 @@ class FileTokenStore:
 
     def invalidate(self, key: str, value: str) -> None:
         self._update(key, lambda entry: _invalidate(entry, value))
+
+    def adopt(self, key: str, legacy: str) -> None:
+        """Move the entry kept under ``legacy`` to ``key`` if ``key`` has none yet."""
+        def move(entries: dict[str, dict[str, Any]]) -> bool:
+            if legacy not in entries or key in entries:
+                return False
+            entries[key] = entries.pop(legacy)
+            return True
+
+        self._change(move)
+
+    def forget(self, keys: list[str]) -> None:
+        """Drop the entries of ``keys``: their server started afresh and knows none of
+        their tokens, nor when they were issued."""
+        def drop(entries: dict[str, dict[str, Any]]) -> bool:
+            found = [key for key in keys if key in entries]
+            for key in found:
+                del entries[key]
+            return bool(found)
+
+        self._change(drop)
+
+    def _change(self, change) -> None:
+        """Apply ``change`` to all entries under the lock; written if it says it changed
+        something (or the file needed repair)."""
+        if not self.path.exists():
+            return
+        with FileLock(self._lock_path, mode=0o600):
+            entries, damaged = self._read()
+            if change(entries) or damaged:
+                self._write(entries)
 
     def _update(self, key: str, change):
         # A new FileLock per call: filelock locks per thread, so threads of this

@@ -2,7 +2,11 @@
 program of yours would run it against KIS: price, a buy for an amount of KRW, the
 position checked against the broker, the price watched on the real-time stream until
 take-profit (the simulator's market is made to rally), the sale, the P&L with fees and
-tax, and no position left."""
+tax, and no position left.
+
+Ctrl-C at any step ends it with one line saying so (exit 130), never as a failure of
+the demo: while it monitors, the monitor turns the signal (SIGTERM too: exit 143) into a
+stop of its own, told apart here from "no sale in time"."""
 
 from __future__ import annotations
 
@@ -15,11 +19,13 @@ import typer
 from rich.console import Console
 
 from pykis import KIS
-from pykis.cli.session import embedded, ledger, reporting
+from pykis.cli.session import embedded, interrupted, ledger, reporting
 from pykis.exceptions import NotFoundError
 from pykis.market import Rounding, round_to_tick
 
 __all__ = ["run_demo"]
+
+SIGNALS = {"SIGINT": 130, "SIGTERM": 143}  # a monitor stopped by these: the exit status
 
 
 def _rally(base_url: str, symbol: str, start: int, stop: threading.Event) -> None:
@@ -42,7 +48,8 @@ def run_demo(seed: int, symbol: str, amount: int, take_profit: Decimal,
 
     console = Console(highlight=False)
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    with reporting(), embedded(seed=seed) as (kis, server), ledger(database) as db:
+    with reporting(": the demo stopped before its end"), embedded(seed=seed) as (kis, server), \
+            ledger(database) as db:
         name = _name(server, symbol)
         console.print(f"[bold]PyKIS demo[/]: a trading cycle on the embedded KIS simulator "
                       f"at [cyan]{server.base_url}[/] (account {kis.account_no}; no KIS "
@@ -123,6 +130,9 @@ def _cycle(console: Console, engine, kis: KIS, server, symbol: str, name: str, a
         stop.set()
         rally.join(5)
     sales = [r for r in report.orders if r.side == "sell" and r.quantity]
+    if not sales and report.stopped in SIGNALS:
+        interrupted(f" ({report.stopped}): the demo stopped before its end",
+                    SIGNALS[report.stopped])
     if not sales:
         _fail(f"no sale within two minutes ({report.stopped})")
     sold = sales[-1]

@@ -1,140 +1,141 @@
-"""``pykis engine run | status | trades``: the trading engine from the terminal.
+"""``pykis engine init | run | status | trades | stop | kill``: the trading engine from the
+terminal.
 
-``run`` reconciles the ledger with KIS and then trades the configured strategy until
-Ctrl-C (or ``--seconds``); ``status`` shows the engine's positions valued at live prices,
-its P&L and the account's equity; ``trades`` lists the ledger's trades (no KIS needed).
+``init`` writes a commented starter config; ``run`` reconciles the ledger with KIS and
+trades the configured strategy until Ctrl-C, ``--seconds`` or ``engine stop`` (a live
+board on a terminal, log lines elsewhere); ``status`` shows the engine's positions valued
+at live prices, its P&L and the account's equity; ``trades`` lists the ledger's trades;
+``stop`` asks a running engine to stop, and ``kill`` (``stop --kill-switch``) to cancel
+its open orders first. ``--sim`` runs on an embedded simulator: no account needed.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
-from pykis import KIS
-from pykis.cli.session import BaseUrl, Paper, embedded, ledger, reporting
-from pykis.cli.tables import status_table, trades_table
+from pykis.cli.output import Csv, Json, emit, fields, mode
+from pykis.cli.plainhelp import PlainCommand
+from pykis.cli.session import BaseUrl, Paper, reporting
 
 if TYPE_CHECKING:
-    from pykis.engine import KISTradingEngine
     from pykis.engine.config import EngineConfig
 
 __all__ = ["app"]
 
 app = typer.Typer(help="The trading engine: run a strategy, see its positions, P&L and "
-                  "trades.", no_args_is_help=True)
+                  "trades, stop it.", no_args_is_help=True)
+
 
 ConfigFile = Annotated[Path | None, typer.Option(
-    "--config", "-c", help="The engine's TOML file (see pykis.engine.config).",
-    show_default=False)]
+    "--config", "-c", metavar="FILE", show_default=False,
+    help="The engine's TOML file (`pykis engine init` writes one).")]
 Database = Annotated[str | None, typer.Option(
-    "--database", help="Ledger: a database URL or SQLite file. Default: the config's, "
-    "else the default file in the data directory.", show_default=False)]
+    "--database", metavar="URL", show_default=False,
+    help="Ledger: a database URL or SQLite file. Default: the config's, else "
+    "engine.sqlite3 in the data directory (engine-sim.sqlite3 with --sim).")]
+SimFlag = Annotated[bool, typer.Option(
+    "--sim", help="The engine that runs on an embedded simulator (`engine run --sim`).")]
 
 
-def _config(path: Path | None, **overrides: object) -> EngineConfig | None:
-    from pykis.engine.config import load_config
+def _load(path: Path, **overrides: object) -> EngineConfig:
+    """The config file, or one plain line and exit 2 (a usage error: nothing ran)."""
+    from pykis.engine.config import ConfigError, load_config
 
-    return load_config(path, **overrides) if path is not None else None
-
-
-@contextmanager
-def _engine(config: EngineConfig, *, sim: bool, database: str | None,
-            paper: bool | None = None, base_url: str | None = None
-            ) -> Iterator[KISTradingEngine]:
-    """The engine the configuration describes; its store is closed afterwards (the
-    client is closed by whoever opened it)."""
-    url = database or config.database
-    if sim or config.sim.enabled:
-        # A fresh simulator: a ledger kept from another run would not match its books.
-        with embedded(seed=config.sim.seed, paper=bool(config.kis.paper)) as (kis, _), \
-                ledger(url) as path, _built(kis, path, config) as engine:
-            yield engine
-        return
-    overrides = {"is_paper": paper if paper is not None else config.kis.paper,
-                 "base_url": base_url or config.kis.base_url}
-    with KIS.from_env(config.kis.env_file, **{k: v for k, v in overrides.items()
-                                              if v is not None}) as kis, \
-            _built(kis, url, config) as engine:
-        yield engine
-
-
-@contextmanager
-def _built(kis: KIS, url: str | None, config: EngineConfig) -> Iterator[KISTradingEngine]:
-    from pykis.engine import KISTradingEngine
-
-    engine = KISTradingEngine(kis, url, limits=config.risk.limits(),
-                              settings=config.engine_settings())
     try:
-        yield engine
-    finally:
-        engine.store.close()
+        return load_config(path, **overrides)
+    except ConfigError as error:
+        Console(stderr=True, soft_wrap=True).print(Text(error.message, style="red"))
+        raise typer.Exit(2) from None
 
 
-def _logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    for noisy in ("httpx", "httpcore", "alembic", "websockets"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
-@app.command()
-def run(
-    config: Annotated[Path, typer.Option("--config", "-c", help="The engine's TOML file.",
-                                         show_default=False)],
-    sim: Annotated[bool, typer.Option("--sim", help="Trade on an embedded simulator.")]
+@app.command(cls=PlainCommand)
+def init(
+    path: Annotated[Path, typer.Argument(metavar="FILE", help="Where to write it.",
+                                         show_default=False)] = Path("bot.toml"),
+    force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")]
     = False,
+) -> None:
+    """Write a starter config: every setting with its default, commented (default file:
+    bot.toml)."""
+    from pykis.engine.config import starter_config
+
+    if path.exists() and not force:
+        Console(stderr=True, soft_wrap=True).print(Text(
+            f"{path} exists: not replaced (--force replaces it)", style="red"))
+        raise typer.Exit(1)
+    try:
+        path.write_text(starter_config(), encoding="utf-8")
+    except OSError as error:
+        Console(stderr=True, soft_wrap=True).print(Text(
+            f"{path}: cannot write it ({error.strerror})", style="red"))
+        raise typer.Exit(1) from None
+    Console(soft_wrap=True).print(Text(
+        f"Wrote {path}. Try it on a simulator: pykis engine run -c {path} --sim"))
+
+
+@app.command(cls=PlainCommand)
+def run(
+    config: Annotated[Path, typer.Option(
+        "--config", "-c", metavar="FILE", show_default=False,
+        help="The engine's TOML file (`pykis engine init` writes one).")],
+    sim: Annotated[bool, typer.Option(
+        "--sim", help="Trade on a simulator, no KIS account needed: the `pykis sim` running "
+        "in another terminal, else one embedded in this run.")] = False,
     seconds: Annotated[float | None, typer.Option(
-        min=0, help="Stop after this long. Default: until Ctrl-C or SIGTERM.")] = None,
+        metavar="SECONDS", min=0, show_default=False,
+        help="Stop after this long. Default: until Ctrl-C, SIGTERM or `engine stop`.")]
+    = None,
     dry_run: Annotated[bool | None, typer.Option(
-        "--dry-run/--live", help="Record decisions without sending orders. Default: the "
-        "config's dry_run.", show_default=False)] = None,
+        "--dry-run/--live", show_default=False,
+        help="Record decisions without sending orders. Default: the config's dry_run.")]
+    = None,
     database: Database = None,
 ) -> None:
-    """Reconcile the ledger with KIS, then trade the configured strategy."""
-    from pykis.engine import Monitor
+    """Reconcile the ledger with KIS, then trade the configured strategy, with a live
+    board on a terminal (log lines elsewhere)."""
+    from pykis.cli.board import logging_to
+    from pykis.cli.enginerun import run_engine, target
 
-    with reporting():
-        settings = _config(config, dry_run=dry_run)
-        assert settings is not None
-        _logging()
-        with _engine(settings, sim=sim, database=database) as engine:
-            reconciled = engine.reconcile()
-            console = Console()
-            if not reconciled.clean:
-                console.print(f"[yellow]Reconciliation:[/] {reconciled.mismatches} "
-                              f"{reconciled.still_unknown or ''}")
-            monitor = Monitor(engine, settings.symbols, settings.strategy.build(),
-                              settings.monitor_settings())
-            report = monitor.run(seconds=seconds)
-            console.print(f"Stopped ({report.stopped}): {sum(report.ticks.values()):,} "
-                          f"ticks, {report.decisions:,} decisions, {len(report.orders)} "
-                          f"orders ({sum(r.success for r in report.orders)} accepted)"
-                          + (" [dry run]" if settings.dry_run else ""))
-            console.print(status_table(engine.status()))
+    settings = _load(config, dry_run=dry_run)
+    console = Console()
+    # Ctrl-C while trading stops the loop cleanly; before or after it, it ends the command
+    with reporting(), logging_to(console if console.is_terminal else None), \
+            target(settings, sim=sim or settings.sim.enabled, database=database) as where:
+        report = run_engine(settings, config, where, seconds, console)
+    if report.stopped == "authentication":
+        raise typer.Exit(1)
 
 
-@app.command()
+@app.command(cls=PlainCommand)
 def status(config: ConfigFile = None, database: Database = None, paper: Paper = None,
-           base_url: BaseUrl = None) -> None:
-    """The engine's positions at live prices, its P&L and the account's equity (KIS
-    credentials from the environment or .env, as for the other commands)."""
+           base_url: BaseUrl = None, sim: SimFlag = False, as_json: Json = False) -> None:
+    """The engine's positions at live prices, its P&L and the account's equity. With
+    --sim: those of the engine running on a simulator, else of the last one that ran."""
     from pykis.engine.config import EngineConfig
 
-    with reporting():
-        settings = _config(config) or EngineConfig(symbols=["005930"])
-        if settings.sim.enabled:
-            raise typer.BadParameter("an embedded simulator keeps no state between runs: "
-                                     "point --base-url at a running `pykis sim`",
-                                     param_hint="'--config'")
-        with _engine(settings, sim=False, database=database, paper=paper,
-                     base_url=base_url) as engine:
-            Console().print(status_table(engine.status()))
+    settings = _load(config) if config is not None else None
+    if sim or (settings is not None and settings.sim.enabled):
+        from pykis.cli.enginestatus import sim_status
+
+        sim_status(config, database, as_json)
+        return
+    from pykis.cli.enginerun import target
+
+    with reporting(), target(settings or EngineConfig(symbols=["005930"]), sim=False,
+                             database=database, paper=paper, base_url=base_url) as where:
+        from pykis.engine import KISTradingEngine
+
+        with KISTradingEngine(where.kis, where.ledger) as engine:
+            found = engine.status()
+    from pykis.cli.enginestatus import show_status
+
+    show_status(found, as_json)
 
 
 class Status(str, Enum):
@@ -143,18 +144,60 @@ class Status(str, Enum):
     all = "all"
 
 
-@app.command()
-def trades(config: ConfigFile = None, database: Database = None,
+@app.command(cls=PlainCommand)
+def trades(config: ConfigFile = None, database: Database = None, sim: SimFlag = False,
            which: Annotated[Status, typer.Option("--status", help="Which trades.")]
-           = Status.all) -> None:
-    """The ledger's trades, oldest first (reads the database only)."""
-    from pykis.engine.reports import trade_record
-    from pykis.engine.store import Store, TradeStatus
+           = Status.all, as_json: Json = False, as_csv: Csv = False) -> None:
+    """The ledger's trades, oldest first, times in KST (reads the ledger only)."""
+    from pykis.cli.enginestatus import ledger_trades
 
+    form = mode(as_json, as_csv)
+    settings = _load(config) if config is not None else None
+    on_sim = sim or (settings is not None and settings.sim.enabled)
     with reporting():
-        settings = _config(config)
-        url = database or (settings.database if settings else None)
-        with Store(url) as store:
-            wanted = None if which is Status.all else TradeStatus(which.value.upper())
-            records = [trade_record(t) for t in store.trades(status=wanted)]
-    Console().print(trades_table(records) if records else "No trades.")
+        records, none = ledger_trades(database or (settings.database if settings else None),
+                                      on_sim, None if which is Status.all else which.value)
+    if form is not None:
+        from pykis.engine.results import TradeRecord
+
+        emit(form, records, fields(TradeRecord))
+        return
+    from pykis.cli.tables import trades_table
+
+    if records:
+        Console().print(trades_table(records))
+    else:
+        Console(soft_wrap=True).print(Text(none))
+
+
+@app.command(cls=PlainCommand)
+def stop(
+    kill_switch: Annotated[bool, typer.Option(
+        "--kill-switch", help="Cancel the engine's open orders, then stop: no new orders.")]
+    = False,
+    config: ConfigFile = None,
+    pid: Annotated[int | None, typer.Option(
+        metavar="PID", show_default=False,
+        help="Which engine, when several run (`pykis engine stop` lists them).")] = None,
+    timeout: Annotated[float, typer.Option(
+        metavar="SECONDS", min=0, help="How long to wait for it to stop.")] = 30.0,
+) -> None:
+    """Ask a running `pykis engine run` to stop after its current step."""
+    from pykis.cli.enginestatus import stop_engine
+
+    stop_engine("kill" if kill_switch else "stop", config, pid, timeout)
+
+
+@app.command(cls=PlainCommand)
+def kill(config: ConfigFile = None,
+         pid: Annotated[int | None, typer.Option(
+             metavar="PID", show_default=False, help="Which engine, when several run.")]
+         = None,
+         timeout: Annotated[float, typer.Option(
+             metavar="SECONDS", min=0, help="How long to wait for it to stop.")] = 30.0,
+         ) -> None:
+    """The kill switch: a running engine cancels its open orders and stops (the same as
+    `engine stop --kill-switch`)."""
+    from pykis.cli.enginestatus import stop_engine
+
+    stop_engine("kill", config, pid, timeout)

@@ -1,24 +1,28 @@
 """Rich tables of PyKIS results. Amounts get thousands separators; rises are red and
-falls blue, as on every Korean trading screen (the opposite of Western convention)."""
+falls blue, as on every Korean trading screen (the opposite of Western convention).
+Times are KST, whatever the machine's zone: KRX's hours are KST. Every string that
+comes from KIS, a user or a strategy (names, symbols, order numbers, reasons) goes in
+as ``Text``, never as a ``str`` that rich would read as markup ("[bold]" stays text)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from pykis.models import OHLCV, Balance, Order, OrderBook, OrderSide, Ticker
+from pykis.models import OHLCV, Balance, Listing, Order, OrderBook, OrderSide, Ticker
+from pykis.models.base import KST
 
 if TYPE_CHECKING:  # the engine needs its extra; these tables only read its results
     from pykis.engine.results import EngineStatus, TradeRecord
 
-__all__ = ["balance_table", "book_table", "ohlcv_table", "orders_table", "percent",
-           "positions_table", "quotes_table", "signed", "status_table", "trades_table", "trend",
-           "watch_table", "won"]
+__all__ = ["balance_table", "book_table", "kst_time", "listings_table", "ohlcv_table",
+           "orders_table", "percent", "positions_table", "quotes_table", "signed",
+           "status_table", "trades_table", "trend", "watch_table", "won"]
 
 UP, DOWN = "red", "bright_blue"
 
@@ -42,15 +46,28 @@ def percent(value: float) -> Text:
     return trend(value, f"{value:+.2f}%")
 
 
+def kst_time(moment: dt.datetime, shape: str = "%H:%M:%S") -> str:
+    """``moment`` on the KST clock (a naive one is taken as KST, as KIS sends them)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=KST)
+    return moment.astimezone(KST).strftime(shape)
+
+
+def _text(value: object, style: str = "") -> Text:
+    """A cell or title from outside PyKIS, shown as it is."""
+    return Text("—" if value is None else str(value), style=style)
+
+
 def _table(title: str, **options: object) -> Table:
-    # No vertical rules, one space of padding between columns: a quote row fits in 100.
-    return Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
-                 **options)
+    # No vertical rules, one space between columns: a quote row fits in 80 columns.
+    return Table(title=_text(title, "italic"), box=box.SIMPLE_HEAD, pad_edge=False,
+                 padding=0, **options)
 
 
 def _names(table: Table) -> None:
     # Folded rather than cut: an ellipsis in the middle of a Korean name reads badly.
-    table.add_column("Name", overflow="fold", min_width=4)
+    # Eight cells hold four Hangul syllables, the length of most names.
+    table.add_column("Name", overflow="fold", min_width=8)
 
 
 def _numbers(table: Table, *names: str) -> None:
@@ -58,41 +75,41 @@ def _numbers(table: Table, *names: str) -> None:
         table.add_column(name, justify="right", no_wrap=True)
 
 
-def _time(moment: dt.datetime) -> str:
-    return moment.strftime("%H:%M:%S")
-
-
 def quotes_table(tickers: Sequence[Ticker]) -> Table:
     latest = max(t.datetime for t in tickers)
-    table = _table(f"Quotes at {_time(latest)} KST")
+    table = _table(f"Quotes at {kst_time(latest)} KST")
     table.add_column("Symbol", no_wrap=True)
-    _names(table)  # empty for a single symbol: inquire-price has no name, the batch call has
-    _numbers(table, "Last", "Change", "Change %", "Volume", "High", "Low")
+    _names(table)
+    _numbers(table, "Last", "Change", "%", "Volume", "High", "Low")
     table.add_column("Limits", justify="right", min_width=7)  # may wrap at "~" on narrow screens
     for t in tickers:
-        # Text, not str: rich would read brackets in a name as markup.
-        table.add_row(t.symbol, Text(t.name or "—"), trend(t.change, won(t.last)),
+        table.add_row(_text(t.symbol), _text(t.name), trend(t.change, won(t.last)),
                       signed(t.change), percent(t.change_percent), won(t.volume), won(t.high),
                       won(t.low), f"{won(t.lower_limit)} ~ {won(t.upper_limit)}")
     return table
 
 
-def watch_table(tickers: Sequence[Ticker], updates: int) -> Table:
-    """The live board of ``pykis watch``: last trade, change, best bid and ask."""
+def watch_table(tickers: Sequence[Ticker], updates: int,
+                names: Mapping[str, str | None] | None = None) -> Table:
+    """The live board of ``pykis watch``: last trade, change, best bid and ask. Trades
+    on the stream carry no name: ``names`` holds those of the first quotes."""
+    names = names or {}
     table = _table(f"Live: {updates:,} updates (Ctrl-C stops)")
     table.add_column("Symbol", no_wrap=True)
-    _numbers(table, "Last", "Change", "Change %", "Bid", "Ask", "Volume")
-    table.add_column("Time", no_wrap=True)
+    _names(table)
+    _numbers(table, "Last", "Change", "%", "Bid", "Ask", "Volume")
+    table.add_column("Time (KST)", no_wrap=True)
     for t in tickers:
-        table.add_row(t.symbol, trend(t.change, won(t.last)), signed(t.change),
+        table.add_row(_text(t.symbol), _text(t.name or names.get(t.symbol)),
+                      trend(t.change, won(t.last)), signed(t.change),
                       percent(t.change_percent), won(t.bid), won(t.ask), won(t.volume),
-                      _time(t.datetime))
+                      kst_time(t.datetime))
     return table
 
 
 def book_table(book: OrderBook) -> Table:
     """Level by level, best first: asks on the left, bids on the right."""
-    table = _table(f"{book.symbol} order book at {_time(book.datetime)} KST")
+    table = _table(f"{book.symbol} order book at {kst_time(book.datetime)} KST")
     table.add_column("#", justify="right", style="dim")
     _numbers(table, "Ask", "Ask qty", "Bid", "Bid qty")
     for level in range(max(len(book.asks), len(book.bids))):
@@ -109,10 +126,10 @@ def ohlcv_table(candles: Iterable[OHLCV], symbol: str, timeframe: str) -> Table:
     # Minute bars need the time of day; longer ones start at midnight.
     shape = "%Y-%m-%d %H:%M" if timeframe.endswith("m") else "%Y-%m-%d"
     table = _table(f"{symbol} {timeframe} candles")
-    table.add_column("Start", no_wrap=True)
+    table.add_column("Start (KST)" if timeframe.endswith("m") else "Start", no_wrap=True)
     _numbers(table, "Open", "High", "Low", "Close", "Volume")
     for c in candles:
-        table.add_row(c.datetime.strftime(shape), won(c.open), won(c.high), won(c.low),
+        table.add_row(kst_time(c.datetime, shape), won(c.open), won(c.high), won(c.low),
                       trend(c.close - c.open, won(c.close)), won(c.volume))
     return table
 
@@ -140,23 +157,47 @@ def positions_table(balance: Balance) -> Table:
     _names(table)
     _numbers(table, "Qty", "Sellable", "Avg price", "Price", "Value", "P/L", "P/L %")
     for p in balance.positions:
-        table.add_row(p.symbol, Text(p.name), won(p.amount), won(p.sellable),
+        table.add_row(_text(p.symbol), _text(p.name), won(p.amount), won(p.sellable),
                       f"{p.average_price:,.0f}", won(p.current_price), won(p.value),
                       signed(p.unrealized_pnl), percent(p.unrealized_pnl_percent))
     return table
 
 
 def orders_table(orders: Iterable[Order], title: str) -> Table:
+    """Orders: today's are shown by their time, earlier days' by date and time."""
+    orders = list(orders)
+    days = {kst_time(o.datetime, "%Y-%m-%d") for o in orders}
+    shape = "%H:%M:%S" if len(days) <= 1 else "%Y-%m-%d %H:%M:%S"
     table = _table(title)
-    for name in ("Time", "Order", "Symbol", "Side", "Type"):
+    for name in ("Time (KST)", "Order", "Symbol", "Side", "Type"):
         table.add_column(name, no_wrap=True)
     _numbers(table, "Price", "Qty", "Filled", "Left", "Avg")
     table.add_column("Status", no_wrap=True)
     for o in orders:
-        table.add_row(_time(o.datetime), o.id, o.symbol,
-                      Text(o.side, style=UP if o.side is OrderSide.BUY else DOWN), o.type,
-                      won(o.price), won(o.amount), won(o.filled), won(o.remaining),
-                      won(o.average), o.status)
+        table.add_row(kst_time(o.datetime, shape), _text(o.id), _text(o.symbol),
+                      _text(o.side.value, UP if o.side is OrderSide.BUY else DOWN),
+                      _text(o.type.value), won(o.price), won(o.amount), won(o.filled),
+                      won(o.remaining), won(o.average), _text(o.status.value))
+    return table
+
+
+def listings_table(listings: Iterable[Listing], title: str) -> Table:
+    """``pykis search``: code, names, market and kind of each listing found."""
+    listings = list(listings)
+    english = any(item.english_name for item in listings)  # known on real accounts only
+    table = _table(title)
+    table.add_column("Symbol", no_wrap=True)
+    _names(table)
+    if english:
+        table.add_column("English name", overflow="fold")
+    for name in ("Market", "Kind", "ISIN"):
+        table.add_column(name, no_wrap=True)
+    for item in listings:
+        cells = [_text(item.symbol), _text(item.name)]
+        if english:
+            cells.append(_text(item.english_name))
+        table.add_row(*cells, _text(item.market.value), _text(item.kind.value),
+                      _text(item.isin))
     return table
 
 
@@ -168,7 +209,7 @@ def status_table(status: EngineStatus) -> Table:
     for name in ("Ticker", "Qty", "Entry", "Price", "Value", "Unrealized", "%"):
         table.add_column(name, justify="left" if name == "Ticker" else "right", no_wrap=True)
     for p in status.positions:
-        table.add_row(p.ticker, won(p.quantity), f"{p.entry_price:,.0f}", won(p.price),
+        table.add_row(_text(p.ticker), won(p.quantity), f"{p.entry_price:,.0f}", won(p.price),
                       won(p.market_value),
                       signed(p.unrealized_pnl) if p.unrealized_pnl is not None else "—",
                       f"{p.unrealized_pnl_percent:+.2f}" if p.unrealized_pnl_percent is not None
@@ -183,14 +224,15 @@ def trades_table(records: Sequence[TradeRecord]) -> Table:
     """``pykis engine trades``: the ledger's trades, oldest first."""
     table = _table("Trades")
     for name in ("Id", "Ticker", "Status", "Qty", "Open", "Entry", "Exit", "Fees", "Tax",
-                 "P&L", "%", "Opened (UTC)", "Reason"):
+                 "P&L", "%", "Opened (KST)", "Reason"):
         table.add_column(name, justify="right" if name not in ("Ticker", "Status", "Reason",
-                                                               "Opened (UTC)") else "left")
+                                                               "Opened (KST)") else "left")
     for t in records:
-        table.add_row(str(t.id), t.ticker, t.trade_status, won(t.quantity), won(t.open_quantity),
+        table.add_row(str(t.id), _text(t.ticker), _text(t.trade_status), won(t.quantity),
+                      won(t.open_quantity),
                       f"{t.entry_price:,.0f}",
                       f"{t.exit_price:,.0f}" if t.exit_price is not None else "—",
                       won(t.fees), won(t.tax), signed(t.pnl),
                       f"{t.pnl_percent:+.2f}" if t.pnl_percent is not None else "—",
-                      f"{t.opened_at:%Y-%m-%d %H:%M}", t.reason or "")
+                      kst_time(t.opened_at, "%Y-%m-%d %H:%M"), _text(t.reason or ""))
     return table

@@ -277,8 +277,9 @@ class KISTradingEngine:
                 row = self.executor.await_fill(row, fill_timeout)
             return self._outcome(row)
         except (Refusal, ex.KISError) as error:
-            log.warning("%s %s not done: %s", side.value, label, describe(error),
-                        extra=context)
+            log.warning("%s %s (%s) not done: %s", side.value, label,
+                        arguments.get("reason") if isinstance(arguments.get("reason"), str)
+                        else "?", describe(error), extra=context)
             return _failed(ticker, side.value, quantity, error)
         except Exception as error:  # a bug must not take the caller down mid-trade
             log.exception("%s %s failed", side.value, label, extra=context)

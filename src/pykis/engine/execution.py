@@ -89,9 +89,9 @@ class Executor:
     def record(self, intent: OrderIntent) -> StoredOrder:
         """Record ``intent`` (committed): from now on it counts for every decision."""
         row = self.store.record_intent(intent)
-        log.info("order %s: %s %s x%d (%s%s) recorded", row.id, row.side, row.ticker,
+        log.info("order %s: %s %s x%d (%s%s) recorded: %s", row.id, row.side, row.ticker,
                  row.quantity, row.order_type,
-                 f" at {row.limit_price:,}" if row.limit_price else "")
+                 f" at {row.limit_price:,}" if row.limit_price else "", row.reason or "manual")
         return row
 
     def send(self, row: StoredOrder) -> StoredOrder:
@@ -113,7 +113,8 @@ class Executor:
             self.store.mark_unknown(row.id, describe(error))
             return self.resolve_one(row.id, wait=True)
         day = placed.datetime.astimezone(KST).date()
-        log.info("order %s accepted by KIS as %s", row.id, placed.id)
+        log.info("order %s (%s %s: %s) accepted by KIS as %s", row.id, row.side, row.ticker,
+                 row.reason or "manual", placed.id)
         return self.store.mark_accepted(row.id, placed.id, placed.org_no, order_date=day)
 
     # --- orders of unknown outcome --------------------------------------------------------

@@ -344,6 +344,9 @@ class Monitor:
     def _act(self, decision: Decision, signal_: Signal) -> None:
         engine = self.engine
         reason = signal_.reason or decision.reason
+        # Every line of a decision to trade says why: the engine's own lines that follow
+        # (recorded, accepted, refused) name the order, this one names the reason.
+        log.info("%s %s: %s", decision.action, signal_.ticker, reason or "no reason given")
         if isinstance(signal_, Buy):
             if signal_.quantity is None and signal_.amount_krw is None:
                 signal_ = Buy(signal_.ticker, self.settings.budget_krw, None, signal_.price,
@@ -357,6 +360,7 @@ class Monitor:
                                                reason=reason,
                                                fill_timeout=self.settings.fill_timeout)
         self.report.orders.append(result)
+        _log_outcome(decision.action, signal_.ticker, reason, result)
         self._record(Decision(decision.tick, decision.action, reason, decision.decided, result))
         self._failed(result.error, result.message)
         self._refresh()
@@ -416,3 +420,18 @@ class Monitor:
             return
         if unresolved or synced:
             self._refresh()
+
+
+def _log_outcome(action: str, ticker: str, reason: str, result: TradeResult) -> None:
+    """One line for what became of a decision to trade, with the reason it was taken."""
+    why = reason or "no reason given"
+    if not result.success:
+        log.warning("%s %s not done (%s): %s", action, ticker, why, result.message)
+        return
+    done = "bought" if action == "buy" else "sold"
+    if not result.quantity:
+        log.info("%s %s (%s): %s", action, ticker, why, result.message)
+        return
+    pnl = f"; P&L {result.pnl:+,} KRW" if result.pnl is not None else ""
+    log.info("%s %s x%d at %s (%s)%s", done, ticker, result.quantity,
+             f"{result.price:,.0f}" if result.price is not None else "?", why, pnl)

@@ -15,6 +15,8 @@ strategy's: they apply whatever the strategy says.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import inspect
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,7 +26,7 @@ from typing import Protocol, runtime_checkable
 from pykis.exceptions import InvalidInputError
 
 __all__ = ["Buy", "Hold", "Holding", "MovingAverageCross", "STRATEGIES", "Sell", "Signal",
-           "Strategy", "Tick", "strategy_named"]
+           "Strategy", "Tick", "strategy_named", "strategy_parameters"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +112,11 @@ class MovingAverageCross:
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise InvalidInputError(argument, value, "a whole number of prices >= 1")
         if self.short >= self.long:
-            raise InvalidInputError("short", self.short, f"fewer prices than long={self.long}")
+            raise InvalidInputError("short", self.short, f"fewer prices than long ({self.long})")
+        amount = self.amount_krw
+        if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int)
+                                   or amount <= 0):
+            raise InvalidInputError("amount_krw", amount, "None or a whole number of KRW > 0")
 
     def on_tick(self, tick: Tick, holding: Holding | None) -> Sequence[Signal]:
         prices = self._prices.setdefault(tick.ticker, deque(maxlen=self.long))
@@ -135,12 +141,34 @@ class MovingAverageCross:
 STRATEGIES: dict[str, type] = {"hold": Hold, "moving_average_cross": MovingAverageCross}
 
 
+def strategy_parameters(name: str) -> tuple[str, ...] | None:
+    """The parameters a built-in strategy takes from a config file, in their order
+    (None: it takes any keyword)."""
+    if name not in STRATEGIES:
+        raise InvalidInputError("strategy", name, f"one of {', '.join(sorted(STRATEGIES))}")
+    accepted = inspect.signature(STRATEGIES[name]).parameters.values()
+    if any(p.kind is p.VAR_KEYWORD for p in accepted):
+        return None
+    return tuple(p.name for p in accepted if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+                 and p.name != "name" and not p.name.startswith("_"))
+
+
 def strategy_named(name: str, **parameters: object) -> Strategy:
     """A built-in strategy by name, with its parameters (from a config file)."""
-    if name not in STRATEGIES:
-        raise InvalidInputError("strategy", name, f"one of {sorted(STRATEGIES)}")
+    known = strategy_parameters(name)
+    for parameter, value in parameters.items():
+        if known is not None and parameter not in known:
+            raise InvalidInputError(parameter, value, _unknown_parameter(name, parameter, known))
     try:
         return STRATEGIES[name](**parameters)
-    except TypeError as error:
-        raise InvalidInputError("strategy", parameters, f"the parameters of {name!r}: {error}"
+    except TypeError as error:  # a strategy whose signature says less than it checks
+        raise InvalidInputError("strategy", parameters, f"the parameters of {name!r} ({error})"
                                 ) from None
+
+
+def _unknown_parameter(name: str, parameter: str, known: tuple[str, ...]) -> str:
+    if not known:
+        return f"no parameters: {name!r} takes none"
+    close = difflib.get_close_matches(parameter, known, n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    return f"a parameter of {name!r}: one of {', '.join(known)}{hint}"
