@@ -19,10 +19,6 @@ by the stream (the client was closed, KIS refused a subscription, the stream gav
 it raises what happened, a ``StreamError`` or a more precise ``KISError``: it never just
 stops. A record the stream hands on that cannot be turned into a model is logged and
 skipped; the stream checks every record before that, so this is only a last guard.
-
-Trades and order books are yielded as live models (``pykis.websocket.live``): each field
-is converted when first read, so a reader pays for what it looks at. That cannot fail
-later either: the codec checked every number of the record when it decoded it.
 """
 
 from __future__ import annotations
@@ -37,10 +33,10 @@ from pykis import exceptions as ex
 from pykis.api import quote, validate
 from pykis.api.flow import Flow
 from pykis.models import Order, OrderBook, Ticker, Trade
+from pykis.models.base import millis
 from pykis.websocket.client import AsyncStream, Key
-from pykis.websocket.events import BookEvent, TradeEvent
-from pykis.websocket.live import live_book, live_trade
 from pykis.websocket.notices import Update
+from pykis.websocket.protocol import BookEvent, TradeEvent
 
 __all__ = ["Realtime", "Watch"]
 
@@ -224,23 +220,33 @@ def _symbols(symbols: Iterable[str]) -> list[str]:
 
 
 # --- events to models -------------------------------------------------------------------------
-# A trade's or a book's fields are converted when first read (pykis.websocket.live): a
-# reader pays for what it looks at, and the model is otherwise the one it always was.
-_trade: Callable[[TradeEvent], Trade] = live_trade
-_book: Callable[[BookEvent], OrderBook] = live_book
+def _trade(event: TradeEvent) -> Trade:
+    moment, price, volume = event.time, event.price, event.volume
+    return Trade.model_construct(
+        symbol=event.symbol, timestamp=millis(moment), datetime=moment, price=price,
+        amount=volume, cost=price * volume, side=event.side, id=None, order_id=None,
+        info=event.info)
+
+
+def _book(event: BookEvent) -> OrderBook:
+    moment = event.time
+    return OrderBook.model_construct(
+        symbol=event.symbol, timestamp=millis(moment), datetime=moment,
+        bids=[b for b in event.bids if b[0]], asks=[a for a in event.asks if a[0]],
+        info=event.info)
 
 
 def _ticker(state: dict[str, Ticker], event: TradeEvent) -> Ticker | None:
     current = state.get(event.symbol)
     if current is None or event.cumulative_volume < current.volume:
         return None  # older than the snapshot the watcher started from
-    moment, timestamp = event.when
+    moment = event.time
     updated = current.model_copy(update={
         "last": event.price, "close": event.price, "open": event.open, "high": event.high,
         "low": event.low, "change": event.change,
         "change_percent": event.change_percent, "volume": event.cumulative_volume,
         "value": event.cumulative_value, "bid": event.bid, "ask": event.ask,
-        "timestamp": timestamp, "datetime": moment, "info": event.info,
+        "timestamp": millis(moment), "datetime": moment, "info": event.info,
     })
     state[event.symbol] = updated
     return updated
