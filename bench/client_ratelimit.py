@@ -1,14 +1,16 @@
-"""Sustained use of KIS's rate limit by many workers on one app key (issue 3): achieved vs.
-allowed requests per second, and how often the server still said EGW00201.
+"""Sustained use of KIS's rate limit by many workers on one app key (issues 3 and 12):
+achieved vs. allowed requests per second, and how often the server still said EGW00201.
 
-    python bench/client_ratelimit.py [--seconds 30] [--layout mixed|split]
+    python bench/client_ratelimit.py [--seconds 30] [--layout mixed|split|both]
+                                     [--limiter window|spaced|both] [--rate R]
 
 One simulator server (``SimServer`` in a spawned process) with **KIS's real limit on**: 20
 calls per second per app key in a sliding one-second window, EGW00201 beyond it. Two client
 processes (spawned) share one app key, one token cache file and one ``FileStore``
-directory (both in a temporary directory), each client at PyKIS's default real rate
-(``DEFAULT_RATES["real"]``, 19/s; ``--rate`` overrides it). 16 asyncio tasks and 4 threads
-in all, each looping ``fetch_ticker`` over 20 symbols for ``--seconds``:
+directory (both in a temporary directory), each client with the ``--limiter`` asked for at
+its default for real: ``window`` (the default, 20 calls in any 1.05 s) or ``spaced`` (19/s,
+evenly); ``--rate R`` runs an evenly spaced ``Rate(R)`` instead. 16 asyncio tasks and 4
+threads in all, each looping ``fetch_ticker`` over 20 symbols for ``--seconds``:
 
 * ``mixed`` (default): each process runs an ``AsyncKIS`` with 8 tasks *and* a ``KIS`` with 2
   threads, so tasks, threads and processes all share the one limit with each other;
@@ -26,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing as mp
+import os
 import queue
 import tempfile
 import threading
@@ -35,7 +38,7 @@ from typing import Any
 
 from _client_common import KIS_REAL_RATE, ServerProcess, machine
 
-from pykis.utils.ratelimit import DEFAULT_RATES
+from pykis.utils.ratelimit import Rate, Window, limit_for
 
 LAYOUTS = {  # per process: (asyncio tasks, threads)
     "mixed": [(8, 2), (8, 2)],
@@ -47,13 +50,15 @@ LAYOUTS = {  # per process: (asyncio tasks, threads)
 def _client_process(setup: dict[str, Any], tasks: int, threads: int, commands: mp.Queue,
                     results: mp.Queue) -> None:
     from pykis import KIS, AsyncKIS
-    from pykis.utils.ratelimit import FileStore, Rate
+    from pykis.utils.ratelimit import FileStore, Rate, Window
 
     directory = Path(setup["directory"])
     arguments: dict[str, Any] = {"base_url": setup["base_url"],
                                  "token_path": directory / "tokens.json"}
-    if setup["rate"] is not None:  # otherwise the client's default for real
-        arguments["rate"] = Rate(setup["rate"])
+    # A number: an evenly spaced Rate; a pair: a Window; a name: that limiter's default.
+    rate = setup["rate"]
+    arguments["rate"] = (Rate(rate) if isinstance(rate, float)
+                         else Window(*rate) if isinstance(rate, tuple) else rate)
     creds = (setup["app_key"], setup["app_secret"], setup["account_no"])
     symbols = setup["symbols"]
     tally = {"ok": 0, "errors": 0, "late": 0, "first_error": "", "times": []}
@@ -135,7 +140,8 @@ def _client_process(setup: dict[str, Any], tasks: int, threads: int, commands: m
 
 
 # --- the run -------------------------------------------------------------------------------
-def run(layout: str, seconds: float, rate: float | None) -> dict[str, Any]:
+def run(layout: str, seconds: float, rate: float | tuple[int, float] | str
+        ) -> dict[str, Any]:
     context = mp.get_context("spawn")
     with tempfile.TemporaryDirectory(prefix="pykis-bench-") as tmp, \
             ServerProcess(real_limit=KIS_REAL_RATE, symbols=20) as server:
@@ -167,14 +173,30 @@ def run(layout: str, seconds: float, rate: float | None) -> dict[str, Any]:
         final = server.stats(creds["app_key"])
     times = sorted(t for tally in tallies for t in tally["times"])
     return {
-        "layout": layout, "seconds": seconds,
-        "configured": rate or DEFAULT_RATES["real"].per_second,
+        "layout": layout, "seconds": seconds, "limiter": _limiter(rate),
+        "configured": _limit(rate).per_second,
         "served": after["requests"] - before["requests"],
         "ok": sum(t["ok"] for t in tallies), "errors": sum(t["errors"] for t in tallies),
         "first_error": next((t["first_error"] for t in tallies if t["first_error"]), ""),
         "throttled": final["rate_limited"], "tokens_issued": final["tokens_issued"],
         "busiest": _busiest_second(times), "per_second": _per_second(times, start, seconds),
     }
+
+
+def _limit(rate: float | tuple[int, float] | str) -> Rate | Window:
+    if isinstance(rate, float):
+        return Rate(rate)
+    return Window(*rate) if isinstance(rate, tuple) else limit_for("real", rate)
+
+
+def _limiter(rate: float | tuple[int, float] | str) -> str:
+    """How the table names the limiter of a run."""
+    limit = _limit(rate)
+    named = "default" if isinstance(rate, str) else (
+        f"`--rate {rate:g}`" if isinstance(rate, float) else f"`--window {rate[0]},{rate[1]:g}`")
+    if isinstance(limit, Window):
+        return f"window: {limit.calls} in {limit.seconds:g} s ({named})"
+    return f"spaced: {limit.per_second:g}/s ({named})"
 
 
 def _wait(process: mp.Process, results: mp.Queue, timeout: float) -> dict:
@@ -208,35 +230,57 @@ def _per_second(times: list[float], start: float, seconds: float) -> list[int]:
 
 
 def table(results: list[dict[str, Any]]) -> str:
-    rows = [("| layout | window s | served in window | achieved req/s | configured "
+    rows = [("| limiter | layout | window s | served in window | achieved req/s "
+             "| configured sustained "
              "| KIS nominal | achieved ÷ configured | achieved ÷ nominal | EGW00201 "
              "| client errors | busiest 1 s | slowest – fastest whole second | tokens issued |"),
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         rate, configured = r["served"] / r["seconds"], r["configured"]
         per_second = r["per_second"]
         rows.append(
-            f"| {r['layout']} | {r['seconds']:g} | {r['served']} | {rate:.2f} | {configured:g} "
+            f"| {r['limiter']} | {r['layout']} | {r['seconds']:g} | {r['served']} "
+            f"| {rate:.2f} | {configured:.2f} "
             f"| {KIS_REAL_RATE} | {rate / configured:.1%} | {rate / KIS_REAL_RATE:.1%} "
             f"| {r['throttled']} | {r['errors']} | {r['busiest']} "
             f"| {min(per_second)} – {max(per_second)} | {r['tokens_issued']} |")
     return "\n".join(rows)
 
 
+def _window(text: str) -> tuple[int, float]:
+    calls, seconds = text.split(",")
+    Window(int(calls), float(seconds))  # refuses nonsense
+    return int(calls), float(seconds)
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=30, help="measured window")
     parser.add_argument("--layout", choices=[*LAYOUTS, "both"], default="mixed")
+    parser.add_argument("--limiter", choices=["window", "spaced", "both"], default="window",
+                        help="the client's limiter, at its default for real")
     parser.add_argument("--rate", type=float, default=None,
-                        help="client rate per second (default: DEFAULT_RATES['real'])")
+                        help="an evenly spaced rate per second instead of --limiter")
+    parser.add_argument("--window", type=_window, default=None, metavar="CALLS,SECONDS",
+                        help="a window of your own instead of --limiter, e.g. 19,1.05")
     args = parser.parse_args()
     if args.seconds < 1:
         parser.error("--seconds must be at least 1")
     layouts = list(LAYOUTS) if args.layout == "both" else [args.layout]
-    results = [run(layout, args.seconds, args.rate) for layout in layouts]
+    limiters: list[float | tuple[int, float] | str] = (
+        [args.rate] if args.rate is not None else [args.window] if args.window is not None
+        else ["window", "spaced"] if args.limiter == "both" else [args.limiter])
+    before = _load()
+    results = [run(layout, args.seconds, limiter) for limiter in limiters
+               for layout in layouts]
     print(f"2 client processes, 16 asyncio tasks + 4 threads in all, one app key, one "
           f"FileStore; simulator over a socket with KIS's real limit on ({KIS_REAL_RATE}/s "
-          f"per app key, sliding window); {machine()}\n")
+          f"per app key, sliding window); {machine()}; load average {before} before, "
+          f"{_load()} after\n")
     print(table(results))
     print("\nmixed: each process an AsyncKIS with 8 tasks and a KIS with 2 threads; split: "
           "process A an AsyncKIS with 16 tasks, process B a KIS with 4 threads. served: "

@@ -24,19 +24,7 @@ import httpx
 from pykis import exceptions as ex
 from pykis.api.base import RetryPolicy
 from pykis.auth import AuthManager, TokenStore
-from pykis.models import (
-    OHLCV,
-    Balance,
-    BuyingPower,
-    Listing,
-    ModelList,
-    Order,
-    OrderBook,
-    Position,
-    Ticker,
-    Trade,
-)
-from pykis.utils.ratelimit import Rate, RateStore
+{models}from pykis.utils.ratelimit import Rate, RateStore, Window
 from pykis.websocket.client import StreamSettings
 from pykis.websocket.sync import Subscription, SyncRealtime, SyncWatch
 from pykis.websocket.watch import Realtime, Watch
@@ -51,11 +39,14 @@ def websocket_url(base_url: str | None, is_paper: bool) -> str: ...
 def _methods() -> list[tuple[str, inspect.Signature]]:
     from pykis.client import _Surface
 
-    methods = []
-    for name, member in vars(_Surface).items():
-        if name.startswith("_") or not inspect.isfunction(member):
-            continue
-        methods.append((name, inspect.signature(member)))
+    # _Surface's own methods first, then those of the groups it is made of (pykis.methods).
+    methods, seen = [], set()
+    for cls in _Surface.__mro__[:-1]:
+        for name, member in vars(cls).items():
+            if name.startswith("_") or not inspect.isfunction(member) or name in seen:
+                continue
+            seen.add(name)
+            methods.append((name, inspect.signature(member)))
     return methods
 
 
@@ -119,8 +110,20 @@ def _own(cls_name: str) -> list[str]:
     return lines
 
 
+def _models_import(body: str) -> str:
+    """The import of every model the signatures name, so a new model needs no edit here."""
+    import re
+
+    import pykis.models
+
+    words = set(re.findall(r"[A-Za-z_]+", body))
+    names = sorted((name for name in pykis.models.__all__ if name in words),
+                   key=lambda name: (name != name.upper(), name))
+    return "from pykis.models import (\n" + "".join(f"    {name},\n" for name in names) + ")\n"
+
+
 def render() -> str:
-    lines = [HEADER]
+    lines: list[str] = []
     for cls, asynchronous, transport, closing in (
         ("KIS", False, "httpx.BaseTransport",
          ["    def close(self) -> None: ...", "    def __enter__(self) -> KIS: ...",
@@ -141,7 +144,8 @@ def render() -> str:
             lines.append(_method(name, signature, asynchronous))
         lines += _own(cls)
         lines += closing
-    return "\n".join(lines) + "\n"
+    body = "\n".join(lines) + "\n"
+    return HEADER.replace("{models}", _models_import(body)) + "\n" + body
 
 
 def main() -> int:

@@ -9,6 +9,12 @@ two clients share every behaviour: tokens, rate limits, retries, validation, par
 
     kis = KIS(creds.app_key, creds.app_secret, creds.account_no, base_url=server.base_url)
 
+Rate limits: by default at most 20 calls in any 1.05 s per app key (2 in 1.25 s on paper),
+shared by every process of the machine. ``rate="spaced"`` spaces calls evenly instead (19/s,
+1.6/s); ``rate=Window(calls, seconds)`` or ``rate=Rate(per_second)`` sets a limit of your
+own; ``rate_store`` says where it is shared (``pykis.utils.ratelimit``, which also says why
+the window is the default).
+
 The seed's surface comes first in each group (its names, its positional arguments);
 what PyKIS adds follows it.
 """
@@ -35,6 +41,8 @@ from pykis.api.flow import Flow
 from pykis.auth import AuthManager, TokenStore
 from pykis.config import cache_dir, from_environment
 from pykis.constants import BaseURL
+from pykis.methods.account import AccountExtraMethods
+from pykis.methods.market import MarketDataMethods
 from pykis.models import (
     OHLCV,
     Balance,
@@ -48,15 +56,16 @@ from pykis.models import (
     Trade,
 )
 from pykis.utils.drivers import run_async, run_sync
-from pykis.utils.ratelimit import DEFAULT_RATES, FileStore, Rate, RateLimiter, RateStore
+from pykis.utils.ratelimit import FileStore, Rate, RateLimiter, RateStore, Window
 from pykis.websocket.client import AsyncStream, StreamSettings
 from pykis.websocket.sync import Subscription, SyncRealtime, SyncWatch
 from pykis.websocket.watch import Realtime, Watch
 
 __all__ = ["AsyncKIS", "KIS", "websocket_url"]
 
-class _Surface:
-    """The public methods, written once; ``_run`` makes them sync or async."""
+class _Surface(MarketDataMethods, AccountExtraMethods):
+    """The public methods, written once; ``_run`` makes them sync or async. The trading
+    core is here; the groups beyond it are in ``pykis.methods``."""
 
     _ctx: Context
 
@@ -71,7 +80,7 @@ class _Surface:
         token_path: str | os.PathLike[str] | None = None,
         token_store: TokenStore | None = None,
         hts_id: str | None = None,
-        rate: Rate | None = None,
+        rate: Rate | Window | str | None = None,
         rate_store: RateStore | None = None,
         timeout: float = 10.0,
         retry: RetryPolicy | None = None,
@@ -86,6 +95,7 @@ class _Surface:
         cano, product = validate.account_number(account_no)
         self._account_no = account_no
         environment = "paper" if is_paper else "real"
+        limit = validate.rate_limit(environment, rate)
         # KIS_BASE_URL points every client that names no host at a simulator, so code
         # written for KIS runs on one unchanged.
         base_url = base_url or os.environ.get("KIS_BASE_URL") or None
@@ -100,8 +110,7 @@ class _Surface:
                             paper=bool(is_paper), base_url=url, auth=auth,
                             rate_key=rate_key(environment, app_key), timeout=timeouts,
                             retry=retry or RetryPolicy(), listings=names, **kwargs)
-        self._limiter = RateLimiter(rate or DEFAULT_RATES[environment],
-                                    rate_store or FileStore(cache_dir() / "rate"))
+        self._limiter = RateLimiter(limit, rate_store or FileStore(cache_dir() / "rate"))
         self.hts_id = hts_id
         url = ws_url or os.environ.get("KIS_WS_URL") or websocket_url(base_url, is_paper)
         self._stream_settings = replace(stream_settings or StreamSettings(), url=url)

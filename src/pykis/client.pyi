@@ -21,7 +21,7 @@ from pykis.models import (
     Ticker,
     Trade,
 )
-from pykis.utils.ratelimit import Rate, RateStore
+from pykis.utils.ratelimit import Rate, RateStore, Window
 from pykis.websocket.client import StreamSettings
 from pykis.websocket.sync import Subscription, SyncRealtime, SyncWatch
 from pykis.websocket.watch import Realtime, Watch
@@ -34,7 +34,7 @@ def websocket_url(base_url: str | None, is_paper: bool) -> str: ...
 
 class KIS:
     hts_id: str | None
-    def __init__(self, app_key: str, app_secret: str, account_no: str, is_paper: bool = False, *, base_url: str | None = None, token_path: str | os.PathLike[str] | None = None, token_store: TokenStore | None = None, hts_id: str | None = None, rate: Rate | None = None, rate_store: RateStore | None = None, timeout: float = 10.0, retry: RetryPolicy | None = None, token_interval: float = 60.0, clock: Callable[[], float] | None = None, ws_url: str | None = None, stream_settings: StreamSettings | None = None, master_url: str | None = None, transport: httpx.BaseTransport | None = None) -> None: ...
+    def __init__(self, app_key: str, app_secret: str, account_no: str, is_paper: bool = False, *, base_url: str | None = None, token_path: str | os.PathLike[str] | None = None, token_store: TokenStore | None = None, hts_id: str | None = None, rate: Rate | Window | str | None = None, rate_store: RateStore | None = None, timeout: float = 10.0, retry: RetryPolicy | None = None, token_interval: float = 60.0, clock: Callable[[], float] | None = None, ws_url: str | None = None, stream_settings: StreamSettings | None = None, master_url: str | None = None, transport: httpx.BaseTransport | None = None) -> None: ...
     @classmethod
     def from_env(cls, env_file: str | os.PathLike[str] | None = ".env", **overrides: Any) -> KIS: ...
     @property
@@ -90,7 +90,7 @@ class KIS:
 
 class AsyncKIS:
     hts_id: str | None
-    def __init__(self, app_key: str, app_secret: str, account_no: str, is_paper: bool = False, *, base_url: str | None = None, token_path: str | os.PathLike[str] | None = None, token_store: TokenStore | None = None, hts_id: str | None = None, rate: Rate | None = None, rate_store: RateStore | None = None, timeout: float = 10.0, retry: RetryPolicy | None = None, token_interval: float = 60.0, clock: Callable[[], float] | None = None, ws_url: str | None = None, stream_settings: StreamSettings | None = None, master_url: str | None = None, transport: httpx.AsyncBaseTransport | None = None) -> None: ...
+    def __init__(self, app_key: str, app_secret: str, account_no: str, is_paper: bool = False, *, base_url: str | None = None, token_path: str | os.PathLike[str] | None = None, token_store: TokenStore | None = None, hts_id: str | None = None, rate: Rate | Window | str | None = None, rate_store: RateStore | None = None, timeout: float = 10.0, retry: RetryPolicy | None = None, token_interval: float = 60.0, clock: Callable[[], float] | None = None, ws_url: str | None = None, stream_settings: StreamSettings | None = None, master_url: str | None = None, transport: httpx.AsyncBaseTransport | None = None) -> None: ...
     @classmethod
     def from_env(cls, env_file: str | os.PathLike[str] | None = ".env", **overrides: Any) -> AsyncKIS: ...
     @property

@@ -29,6 +29,7 @@ from collections.abc import Iterable
 
 from pykis.exceptions import InvalidInputError
 from pykis.market import InstrumentKind, is_on_grid, validate_symbol
+from pykis.utils.ratelimit import Limit, limit_for
 
 __all__ = ["MAX_ORDER_QUANTITY", "MAX_ORDER_VALUE", "account_number", "amount", "branch",
            "choice", "count", "flag", "on_stock_grid", "order_id", "order_value", "price",
@@ -176,3 +177,12 @@ def timestamp(value: object, argument: str) -> int:
                      "e.g. 1767225600000 for 2026-01-01")
     return value
 
+
+
+def rate_limit(environment: str, rate: object) -> Limit:
+    """The rate limit a client keeps: ``rate`` as given (a ``Window`` or a ``Rate``), or a
+    limiter's default for the environment by name ("window", "spaced"), or the default."""
+    try:
+        return limit_for(environment, rate)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise refuse("rate", rate, "a Window, a Rate, \"window\" or \"spaced\"") from None

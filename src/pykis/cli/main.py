@@ -100,10 +100,17 @@ if typer is not None:
     ) -> None:
         """PyKIS: the Korea Investment & Securities Open API from Python."""
 
-    from pykis.cli import marketcmd, tradecmd
+    from pykis.cli import (
+        accountxcmd,
+        backtestcmd,
+        historycmd,
+        marketcmd,
+        marketdatacmd,
+        tradecmd,
+    )
 
-    marketcmd.register(app)
-    tradecmd.register(app)
+    for module in (marketcmd, marketdatacmd, tradecmd, accountxcmd, historycmd, backtestcmd):
+        module.register(app)
 
     def _engine_app() -> None:
         try:

@@ -71,6 +71,8 @@ class SimConfig:
     rate_limits: dict[Env, int] = field(
         default_factory=lambda: {env: p.rate_limit for env, p in PROFILES.items()}
     )
+    # How the limits count, KIS's own being undocumented [U]: calls in any second
+    # (sliding, the stricter) or in each second of the clock (fixed).
     rate_window: WindowKind = WindowKind.SLIDING
     start: dt.datetime | None = None  # None: the wall clock
     frozen: bool = False

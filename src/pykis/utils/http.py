@@ -24,19 +24,20 @@ from typing import Any
 import httpx
 
 from pykis import exceptions as ex
+from pykis.api import validate
 from pykis.api.base import Api, Context, RetryPolicy, call, pages, rate_key
 from pykis.api.flow import Flow
 from pykis.auth.manager import AuthManager
 from pykis.config import cache_dir
 from pykis.utils.drivers import run_async, run_sync
-from pykis.utils.ratelimit import DEFAULT_RATES, FileStore, Rate, RateLimiter, RateStore
+from pykis.utils.ratelimit import FileStore, Rate, RateLimiter, RateStore, Window
 
 __all__ = ["AsyncHTTPClient", "HTTPClient"]
 
 
 class _Base:
     def __init__(self, base_url: str, auth_manager: AuthManager, *, timeout: float = 30.0,
-                 rate: Rate | None = None, rate_store: RateStore | None = None,
+                 rate: Rate | Window | str | None = None, rate_store: RateStore | None = None,
                  retry: RetryPolicy | None = None) -> None:
         if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
             raise ex.InvalidInputError("base_url", base_url, "an http(s) URL such as "
@@ -53,7 +54,7 @@ class _Base:
                             rate_key=rate_key(environment, auth_manager.app_key),
                             timeout=httpx.Timeout(timeout), retry=retry or RetryPolicy(),
                             clock=auth_manager.clock)
-        self._limiter = RateLimiter(rate or DEFAULT_RATES[environment],
+        self._limiter = RateLimiter(validate.rate_limit(environment, rate),
                                     rate_store or FileStore(cache_dir() / "rate"))
 
     def __repr__(self) -> str:

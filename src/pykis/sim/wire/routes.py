@@ -9,38 +9,12 @@ environment's map is refused the way KIS refuses it (see ``Simulator._route_call
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-
 from pykis.sim.env import Env
-from pykis.sim.wire import account, info, overseas, quotes, trading
-from pykis.sim.wire.protocol import Call, Reply
+from pykis.sim.wire import account, account_extra, info, market_data, overseas, quotes, trading
+from pykis.sim.wire.route import TRADING, Route
+from pykis.sim.wire.route import quote_route as _quote
 
 __all__ = ["REAL_ONLY_TR_IDS", "ROUTES", "ROUTES_BY_PATH", "Route"]
-
-QUOTES = "/uapi/domestic-stock/v1/quotations/"
-TRADING = "/uapi/domestic-stock/v1/trading/"
-
-
-@dataclass(frozen=True)
-class Route:
-    endpoint: str  # key of the field lists
-    method: str
-    path: str
-    tr_ids: dict[Env, dict[str, str | None]]
-    handler: Callable[[Call], Reply]
-    envelope_first: bool = False  # orders write rt_cd/msg_cd/msg1 before the output
-    fields: Mapping[str, tuple[tuple[str, str], ...]] | None = None  # None: FIELDS[endpoint]
-
-    def variant(self, env: Env, tr_id: str) -> tuple[bool, str | None]:
-        table = self.tr_ids.get(env, {})
-        return tr_id in table, table.get(tr_id)
-
-
-def _quote(endpoint: str, name: str, tr_id: str, handler, *, paper: bool = True) -> Route:
-    tr_ids = {Env.REAL: {tr_id: None}, Env.PAPER: {tr_id: None} if paper else {}}
-    return Route(endpoint, "GET", QUOTES + name, tr_ids, handler)
-
 
 ROUTES: tuple[Route, ...] = (
     _quote("inquire_price", "inquire-price", "FHKST01010100", quotes.inquire_price),
@@ -111,6 +85,10 @@ ROUTES: tuple[Route, ...] = (
             {env: dict.fromkeys(tr_ids) for env, tr_ids in api.tr_ids.items()},
             api.handler, fields=overseas.FIELDS[api.endpoint])
       for api in overseas.APIS),
+    # Issue 14's breadth: rankings, indices, flows (market_data); calendar, conditional
+    # search, reserved orders, realised P&L (account_extra).
+    *market_data.ROUTES,
+    *account_extra.ROUTES,
 )
 
 ROUTES_BY_PATH: dict[str, Route] = {route.path: route for route in ROUTES}
