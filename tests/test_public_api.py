@@ -9,9 +9,11 @@ import pytest
 
 MODULES = ["pykis", "pykis.api.account", "pykis.api.base", "pykis.api.listing",
            "pykis.api.order", "pykis.api.quote", "pykis.auth", "pykis.auth.manager",
-           "pykis.auth.token", "pykis.client", "pykis.constants", "pykis.exceptions",
-           "pykis.market", "pykis.models", "pykis.models.balance", "pykis.models.base",
-           "pykis.models.listing", "pykis.models.ohlcv", "pykis.models.order",
+           "pykis.auth.token", "pykis.api.calendar", "pykis.api.conditions",
+           "pykis.api.marketdata", "pykis.api.profit", "pykis.api.reserved", "pykis.client", "pykis.constants", "pykis.exceptions",
+           "pykis.market", "pykis.models", "pykis.methods.account", "pykis.methods.market",
+           "pykis.models.accountx", "pykis.models.balance", "pykis.models.base",
+           "pykis.models.listing", "pykis.models.marketdata", "pykis.models.ohlcv", "pykis.models.order",
            "pykis.models.orderbook", "pykis.models.ticker", "pykis.models.trade", "pykis.sim",
            "pykis.utils.drivers", "pykis.utils.http", "pykis.utils.ratelimit",
            "pykis.websocket.client"]

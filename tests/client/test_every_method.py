@@ -41,6 +41,10 @@ SKIPPED: dict[str, str] = {
 # Checks that need KIS's record of the order: raised after that read, never after an order.
 CHECKED_AGAINST_KIS = {("cancel_order", "symbol"), ("fetch_order", "symbol"),
                        ("edit_order", "price")}
+# Fewer examples where each one costs the simulator seconds: an index chart with no limit
+# pages back through six years of a 200-listing index (the arguments' checks run first,
+# before any page, and every example still reaches them).
+EXAMPLES = {"fetch_index_ohlcv": 25}
 # What a **kwargs parameter passes on: create_limit_order(..., **kw) -> create_order.
 FORWARDED = {"kw": ("time_in_force", "exchange")}
 
@@ -134,6 +138,13 @@ def strategies(order: Order, now_ms: int) -> dict[str, Any]:
         "english": mostly(st.booleans()),
         "query": mostly(st.sampled_from(["삼성", "005930", "kodex", " "])),
         "error": mostly(unknown),
+        "code": mostly(st.sampled_from(["KOSPI", "KOSDAQ", "KOSPI200", "0001", "kospi", "X"])),
+        "kind": mostly(st.sampled_from(["volume", "change", "market_cap", "losers", "hot"])),
+        "market": mostly(st.sampled_from(["ALL", "KOSPI", "KOSDAQ", "KOSPI200", "NYSE"])),
+        "date": mostly(st.sampled_from([None, "2026-11-20", "20261121", "2026/11/23"])),
+        "end_date": mostly(st.sampled_from([None, "2026-11-27", "2020-01-01", "20261130"])),
+        "name_or_seq": mostly(st.sampled_from(["0", "momentum", " "])),
+        "reservation": mostly(st.sampled_from(["88001", "x", 88001])),
     }
 
 
@@ -180,7 +191,7 @@ def test_any_arguments_succeed_or_raise_a_pykis_error_before_sending(kind, name,
         drawn = arguments(getattr(cls, name), strategies(order, int(sim.clock.timestamp()
                                                                     * 1000)))
 
-        @settings(max_examples=100, deadline=None,
+        @settings(max_examples=EXAMPLES.get(name, 100), deadline=None,
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
         @given(kwargs=drawn)
         def call(kwargs: dict[str, Any]) -> None:

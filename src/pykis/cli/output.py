@@ -53,12 +53,14 @@ def iso(moment: dt.datetime) -> str:
 
 def plain(value: Any) -> Any:
     """``value`` as JSON types: a model as its fields without ``info`` (KIS's raw payload,
-    whose names are KIS's, not PyKIS's), enums as their values, datetimes by ``iso``."""
+    whose names are KIS's, not PyKIS's), enums as their values, datetimes by ``iso``, dates as YYYY-MM-DD."""
     if isinstance(value, BaseModel):
         return {name: plain(getattr(value, name)) for name in type(value).model_fields
                 if name != "info"}
     if isinstance(value, dt.datetime):
         return iso(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
     if isinstance(value, Enum):
         return plain(value.value)
     if isinstance(value, Decimal):

@@ -5,9 +5,26 @@ One module per model, as the seed lays them out: ``ticker``, ``orderbook``, ``oh
 ``Position``, ``BuyingPower``), ``trade``, ``listing``; ``base`` holds what they share.
 """
 
+from pykis.models.accountx import (
+    Condition,
+    ConditionMatch,
+    DailyPnL,
+    RealizedPnL,
+    RealizedTrade,
+    ReservedOrder,
+    TradingDay,
+)
 from pykis.models.balance import Balance, BuyingPower, Position
 from pykis.models.base import Model, ModelList
 from pykis.models.listing import Listing
+from pykis.models.marketdata import (
+    Index,
+    IndexCandle,
+    InvestorFlow,
+    MemberFlows,
+    MemberVolume,
+    Ranking,
+)
 from pykis.models.ohlcv import OHLCV
 from pykis.models.order import Order, OrderSide, OrderStatus, OrderType
 from pykis.models.orderbook import OrderBook
@@ -17,7 +34,15 @@ from pykis.models.trade import Trade
 __all__ = [
     "Balance",
     "BuyingPower",
+    "Condition",
+    "ConditionMatch",
+    "DailyPnL",
+    "Index",
+    "IndexCandle",
+    "InvestorFlow",
     "Listing",
+    "MemberFlows",
+    "MemberVolume",
     "Model",
     "ModelList",
     "OHLCV",
@@ -27,6 +52,11 @@ __all__ = [
     "OrderStatus",
     "OrderType",
     "Position",
+    "Ranking",
+    "RealizedPnL",
+    "RealizedTrade",
+    "ReservedOrder",
     "Ticker",
     "Trade",
+    "TradingDay",
 ]

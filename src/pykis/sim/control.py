@@ -26,6 +26,9 @@ Plain JSON in and out (this is PyKIS's own API, not KIS's); errors are
     POST   /_sim/ws/drop                  close every real-time session now
     POST   /_sim/ws/faults                {"drop_every"? s (null: never), "stall"? s,
                                           "extra_fields"? n}
+    GET    /_sim/conditions/{hts_id}      an HTS user's conditional-search conditions
+    POST   /_sim/conditions/{hts_id}      {"conditions": [{"name", "expression", "group"?}]}
+    DELETE /_sim/conditions/{hts_id}      (the expressions: ``pykis.sim.conditions``)
 
 It can reset accounts and move prices, so it answers only its own callers:
 
@@ -54,6 +57,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pykis.market import KST, Session, is_on_grid
+from pykis.sim import conditions
 from pykis.sim.accounts import Account, Fill, Order
 from pykis.sim.config import AccountSpec
 from pykis.sim.env import Env
@@ -161,6 +165,9 @@ def _route(sim: SimState, hub: RealtimeHub, method: str, parts: list[str], query
         return _ws_action(hub, parts[1])
     if method == "POST" and parts[:1] == ["tokens"] and len(parts) == 2:
         return _tokens(sim, parts[1])
+    if parts[:1] == ["conditions"] and (act := conditions.control(
+            sim.extras.conditions, method, parts[1:])) is not None:
+        return act
     raise ControlError(f"no control endpoint {method} /_sim/{'/'.join(parts)}", 404)
 
 

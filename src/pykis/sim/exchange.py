@@ -75,6 +75,8 @@ class Exchange:
     def __init__(self, market: MarketState, costs: TradingCosts) -> None:
         self.market, self.costs = market, costs
         self.listeners: list[Listener] = []
+        # Called first by ``sync`` (reserved orders are sent at the open, before matching).
+        self.before_sync: list[Callable[[list[Account], dt.datetime], None]] = []
         self._next_order = 1001
         self._next_fill = 1
 
@@ -135,6 +137,8 @@ class Exchange:
     def sync(self, accounts: list[Account], now: dt.datetime) -> None:
         """Match the resting orders of every account against the market's trades up to
         ``now``, each symbol's trades shared by price and time priority."""
+        for hook in self.before_sync:
+            hook(accounts, now)
         books: dict[tuple[str, dt.date], list[Order]] = defaultdict(list)
         for account in accounts:
             for order in account.open_orders():

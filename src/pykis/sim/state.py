@@ -21,6 +21,7 @@ from pykis.sim.clock import SimClock
 from pykis.sim.config import DEFAULT_CASH, AccountSpec, Credentials, SimConfig
 from pykis.sim.env import PROFILES, Env
 from pykis.sim.exchange import Exchange
+from pykis.sim.extras import AccountExtras
 from pykis.sim.faults import FaultPlan
 from pykis.sim.market import AlwaysOpenCalendar, MarketState
 from pykis.sim.ratelimit import RateLimiter
@@ -61,6 +62,7 @@ class SimState:
             # trade rates are scaled by the config's activity (before any trade is drawn).
             self.market.bind(self.clock, self.config.activity, self.config.calendar)
             self.exchange = Exchange(self.market, self.costs)
+            self.extras = AccountExtras(self.exchange)  # reservations, conditions, P&L
             secret = hashlib.sha256(f"pykis-sim:{seed}".encode()).digest()
             self.auth = TokenAuthority(secret, self.config.token_rules)
             self.faults = FaultPlan(seed)
