@@ -1,5 +1,6 @@
-"""Decode throughput of H0STCNT0 trade records (issue 4): PyKIS's codec vs. python-kis's
-parser, on the same frames, in one run.
+"""Real-time decoding of H0STCNT0 trade records (issues 4 and 12): what each library hands
+its user per record, like for like; then PyKIS's codec against the floor of splitting
+the frame; all on the same frames, in one run.
 
     python bench/ws_decode.py [--rounds 15] [--records 1,4,20] [--batch 0.25] [--profile]
 
@@ -10,30 +11,39 @@ several trades at once), 64 frames per size alternating which record leads. Ever
 contender decodes the very same frame texts: they are written to a temporary file that
 python-kis's worker reads.
 
-Contenders, each timed over whole batches of ``--batch`` seconds or so:
+Contenders, in the order they are reported:
 
-* **PyKIS decode**: ``Codec.decode(frame)``, the events built and nothing read. Events
-  keep the values as text and convert a field when it is read, so this is the floor.
-* **PyKIS decode + read price, volume**: the same, then ``event.price`` and
-  ``event.volume`` of every event (two ``int`` conversions), the least a consumer does.
-* **PyKIS decode → Trade**: the same, then the ``Trade`` model ``watch_trades`` hands to
-  users (``pykis.websocket.watch._trade``: time, price, volume, side, ``info`` dict).
-* **python-kis parse**: ``KisWebsocketResponse.parse`` into ``KisDomesticRealtimePrice``
-  objects, called as python-kis's own frame handler calls it
-  (``bench/_python_kis_ws_worker.py``); it converts every field it maps eagerly
-  (``Decimal`` prices, four ``strptime`` times).
-* **python-kis parse + read price, volume**: the same, then ``record.price`` and
-  ``record.volume`` (plain attributes there; its ``volume`` is the cumulative one, since
-  it does not parse the per-trade volume).
+1. Like for like, what the user receives per record:
 
-Rounds: in each round every (contender, frame size) pair runs one batch, the order
-rotating from round to round, so machine noise falls on all alike; figures are medians
-over rounds. Rates are records per wall second and per CPU second of the decoding
-process (``time.process_time``): each side runs in one single-threaded process, so the
-CPU figure is "on one core" and, on a shared machine, the steadier of the two.
+   * **PyKIS decode → Trade**: ``Codec.decode(frame)``, then the ``Trade`` that
+     ``watch_trades`` yields for each event (``pykis.websocket.watch._trade``, a live
+     model: each field is converted when first read), nothing read. Against
+   * **python-kis parse**: ``KisWebsocketResponse.parse`` into
+     ``KisDomesticRealtimePrice`` objects, called as python-kis's frame handler calls it
+     (``bench/_python_kis_ws_worker.py``), every field it maps converted eagerly
+     (``Decimal`` prices, four ``strptime`` times).
+   * **PyKIS → Trade, read price, amount, datetime** against **python-kis, read price,
+     volume, time**: the fields a consumer reads first (python-kis's ``volume`` is the
+     cumulative one: it does not parse the trade's own).
+   * **PyKIS → Trade, every field read** (all ten, ``info`` included) against python-kis's
+     parse: both fully converted.
 
-python-kis also imports as ``pykis``, so it runs in ``bench/.venvs/python-kis`` (made on
-first use, see ``_client_common.python_kis_python``) and times its own loops.
+2. The floor of a lazy decode:
+
+   * **split-only floor**: ``frame.split("|", 3)``, ``payload.split("^")`` and the values
+     cut into records: what any reader of the frame must do, and nothing more.
+   * **PyKIS ``Codec.decode``**: the events, nothing read. It does more than the floor:
+     it checks every number a model will read, so that no reader ever meets one that does
+     not convert (issue 10); the next row is that check alone.
+   * **the number check alone**: ``TradeEvent.layout.readable`` over the frames' values,
+     already split (what the check adds to decoding).
+
+Rounds: in each round every (contender, frame size) pair runs one batch of about
+``--batch`` seconds, the order rotating from round to round, so machine noise falls on
+all alike; figures are medians over rounds of records per CPU second of the process that
+decodes (``time.process_time``; each side is one single-threaded process, so this is "on
+one core"). python-kis also imports as ``pykis``, so it runs in ``bench/.venvs/python-kis``
+(made on first use, see ``_client_common.python_kis_python``) and times its own loops.
 """
 
 from __future__ import annotations
@@ -50,10 +60,12 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 
 from _client_common import BENCH, PythonKisWorker, machine, median, python_kis_python
 
+from pykis.models import Trade
 from pykis.websocket.protocol import Codec, TradeEvent
 from pykis.websocket.watch import _trade  # the model watch_trades yields, built as it does
 
@@ -61,6 +73,11 @@ CAPTURES = BENCH.parent / "tests" / "fixtures" / "captures" / "ws"
 CAPTURE_FILES = ("H0STCNT0.066570.20241014.true-project.txt",
                  "H0STCNT0.005930.20230324.kinvest-go.txt")
 FRAMES_PER_SIZE = 64
+FIRST_READS = attrgetter("price", "amount", "datetime")
+EVERY_FIELD = attrgetter(*Trade.model_fields)
+THEIR_FIRST_READS = ["price", "volume", "time"]
+
+Batch = Callable[[int, int], tuple[float, float, int]]  # (size, repeat) -> wall, cpu, records
 
 
 def genuine_records() -> list[str]:
@@ -97,47 +114,91 @@ class WsWorker(PythonKisWorker):
 @dataclass
 class Contender:
     name: str
-    batch: Callable[[int, int], tuple[float, float, int]]  # (size, repeat) -> wall, cpu, n
+    batch: Batch
+    versus: str = ""  # the name of the contender its ratio is taken against
     repeat: dict[int, int] = field(default_factory=dict)  # per size, set by calibration
-    wall: dict[int, list[float]] = field(default_factory=dict)  # records/s, one per round
-    cpu: dict[int, list[float]] = field(default_factory=dict)
+    cpu: dict[int, list[float]] = field(default_factory=dict)  # records/s, one per round
 
 
-def ours(frames: dict[int, list[str]], mode: str) -> Callable[[int, int], tuple[float, float, int]]:
-    codec = Codec()  # the stream's codec; no day lookup happens unless a time is read
-
+def timed(loop: Callable[[list[str], int], int], frames: dict[int, list[str]]) -> Batch:
+    """A batch of ``loop(texts, repeat)`` (which returns the records it went through)."""
     def batch(size: int, repeat: int) -> tuple[float, float, int]:
-        decode, texts, records = codec.decode, frames[size], 0
         gc.collect()
         wall, cpu = time.perf_counter(), time.process_time()
-        if mode == "decode":
-            for _ in range(repeat):
-                for text in texts:
-                    records += len(decode(text))
-        elif mode == "read":
-            for _ in range(repeat):
-                for text in texts:
-                    for event in decode(text):
-                        event.price  # noqa: B018  (the read is the point)
-                        event.volume  # noqa: B018
-                        records += 1
-        else:  # "trade"
-            for _ in range(repeat):
-                for text in texts:
-                    for event in decode(text):
-                        _trade(event)
-                        records += 1
-        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-        return wall, cpu, records
-
+        records = loop(frames[size], repeat)
+        return time.perf_counter() - wall, time.process_time() - cpu, records
     return batch
 
 
-def theirs(worker: WsWorker, read: bool) -> Callable[[int, int], tuple[float, float, int]]:
+def trades(read: Callable[[Trade], object] | None) -> Callable[[list[str], int], int]:
+    decode = Codec().decode  # the stream's codec; the day is looked up only when needed
+
+    def loop(texts: list[str], repeat: int) -> int:
+        records = 0
+        for _ in range(repeat):
+            for text in texts:
+                for event in decode(text):
+                    trade = _trade(event)
+                    if read is not None:
+                        read(trade)
+                    records += 1
+        return records
+    return loop
+
+
+def decode_only(texts: list[str], repeat: int) -> int:
+    decode, records = Codec().decode, 0
+    for _ in range(repeat):
+        for text in texts:
+            records += len(decode(text))
+    return records
+
+
+def split_floor(texts: list[str], repeat: int) -> int:
+    """What any reader of the frame must do: split the header, split the values, cut
+    them into records."""
+    records = 0
+    for _ in range(repeat):
+        for text in texts:
+            _, _, count_text, payload = text.split("|", 3)
+            values = payload.split("^")
+            count = int(count_text)
+            if count == 1:
+                records += 1
+                continue
+            size = len(values) // count
+            records += len([values[i:i + size] for i in range(0, len(values), size)])
+    return records
+
+
+def check_only(frames: dict[int, list[str]]) -> Batch:
+    """``TradeEvent.layout.readable`` over each frame's values, split beforehand."""
+    split = {size: [(int(t.split("|", 3)[2]), t.split("|", 3)[3].split("^")) for t in texts]
+             for size, texts in frames.items()}
+    layout = getattr(TradeEvent, "layout", None)
+    if layout is None:  # the codec before issue 12 (for a before-and-after run): per record
+        split = {size: [(1, values[i:i + len(values) // count]) for count, values in frames_
+                        for i in range(0, len(values), len(values) // count)]
+                 for size, frames_ in split.items()}
+    readable = layout.readable if layout is not None else (
+        lambda values, count, size: TradeEvent.unreadable(values))
+
+    def batch(size: int, repeat: int) -> tuple[float, float, int]:
+        records, frames_ = 0, split[size]
+        gc.collect()
+        wall, cpu = time.perf_counter(), time.process_time()
+        for _ in range(repeat):
+            for count, values in frames_:
+                readable(values, count, len(values) // count)
+                records += count
+        return time.perf_counter() - wall, time.process_time() - cpu, records
+    return batch
+
+
+def theirs(worker: WsWorker, read: bool | list[str]) -> Batch:
     def batch(size: int, repeat: int) -> tuple[float, float, int]:
         answer = worker.ask("decode", size=size, repeat=repeat, read=read)
         return answer["seconds"], answer["cpu"], answer["records"]
-
     return batch
 
 
@@ -161,36 +222,54 @@ def calibrate(contender: Contender, sizes: list[int], seconds: float) -> None:
 
 
 def profile(frames: dict[int, list[str]], size: int, seconds: float) -> None:
-    """Where PyKIS's decode spends its time on ``size``-record frames (cProfile)."""
-    codec = Codec()
+    """Where decode → Trade spends its time on ``size``-record frames (cProfile)."""
     texts = frames[size]
     repeat = max(1, int(seconds * 200_000 / size / len(texts)))
     profiler = cProfile.Profile()
     profiler.enable()
-    for _ in range(repeat):
-        for text in texts:
-            codec.decode(text)
+    trades(None)(texts, repeat)
     profiler.disable()
-    print(f"\ncProfile of Codec.decode, {size}-record frames, {repeat * len(texts):,} frames:")
+    print(f"\ncProfile of decode → Trade, {size}-record frames, {repeat * len(texts):,} frames:")
     pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(8)
 
 
 # --- report ------------------------------------------------------------------------------------
-def table(contenders: list[Contender], sizes: list[int], reference: dict[str, str]) -> str:
-    lines = ["| records/frame | contender | records/s (wall, median) | slowest – fastest round "
-             "| records/s (CPU, median) | µs/record (CPU) | ÷ python-kis (CPU) |",
-             "|---:|---|---:|---:|---:|---:|---:|"]
+def table(contenders: list[Contender], sizes: list[int]) -> str:
+    lines = ["| records/frame | contender | records/s (CPU, median) | slowest – fastest round "
+             "| µs/record (CPU) | compared with | ratio |",
+             "|---:|---|---:|---:|---:|---|---:|"]
     by_name = {c.name: c for c in contenders}
     for size in sizes:
         for contender in contenders:
-            wall, cpu = contender.wall[size], contender.cpu[size]
-            base = by_name[reference[contender.name]]
-            ratio = median(cpu) / median(base.cpu[size])
-            lines.append(
-                f"| {size} | {contender.name} | {median(wall):,.0f} | {min(wall):,.0f} – "
-                f"{max(wall):,.0f} | {median(cpu):,.0f} | {1e6 / median(cpu):.2f} | "
-                f"{ratio:.1f}× |")
+            rates = contender.cpu[size]
+            rate = median(rates)
+            if contender.versus:
+                other = median(by_name[contender.versus].cpu[size])
+                versus, ratio = contender.versus, f"**{rate / other:.2f}×**"
+            else:
+                versus = ratio = ""
+            lines.append(f"| {size} | {contender.name} | {rate:,.0f} | {min(rates):,.0f} – "
+                         f"{max(rates):,.0f} | {1e6 / rate:.2f} | {versus} | {ratio} |")
     return "\n".join(lines)
+
+
+def contenders_of(frames: dict[int, list[str]], worker: WsWorker, version: str
+                  ) -> list[Contender]:
+    pk = f"python-kis {version} parse"
+    pk_read = f"python-kis {version} parse, read price, volume, time"
+    floor = "split-only floor"
+    return [
+        Contender("PyKIS decode → `Trade` (what watch_trades yields)", timed(trades(None), frames),
+                  pk),
+        Contender(pk, theirs(worker, False)),
+        Contender("PyKIS → `Trade`, read price, amount, datetime",
+                  timed(trades(FIRST_READS), frames), pk_read),
+        Contender(pk_read, theirs(worker, THEIR_FIRST_READS)),
+        Contender("PyKIS → `Trade`, every field read", timed(trades(EVERY_FIELD), frames), pk),
+        Contender(floor, timed(split_floor, frames)),
+        Contender("PyKIS `Codec.decode` (numbers checked)", timed(decode_only, frames), floor),
+        Contender("the number check alone", check_only(frames)),
+    ]
 
 
 def main() -> None:
@@ -199,7 +278,7 @@ def main() -> None:
     parser.add_argument("--records", default="1,4,20", help="records per frame, comma-separated")
     parser.add_argument("--batch", type=float, default=0.25, help="seconds per timed batch")
     parser.add_argument("--profile", action="store_true",
-                        help="then profile PyKIS's decode on the smallest frames")
+                        help="then profile PyKIS's decode → Trade on the smallest frames")
     args = parser.parse_args()
     sizes = [int(s) for s in args.records.split(",")]
     records = genuine_records()
@@ -210,21 +289,7 @@ def main() -> None:
         path.write_text(json.dumps({str(s): f for s, f in frames.items()}), encoding="utf-8")
         loaded = worker.ask("load", path=str(path))
         check_same_records(frames, loaded["check"])
-
-        names = {"decode": "PyKIS `Codec.decode`", "read": "PyKIS decode + read price, volume",
-                 "trade": "PyKIS decode → `Trade` (watch_trades's model)",
-                 "pk": f"python-kis {loaded['version']} `KisWebsocketResponse.parse`",
-                 "pk_read": f"python-kis {loaded['version']} parse + read price, volume"}
-        contenders = [Contender(names["decode"], ours(frames, "decode")),
-                      Contender(names["read"], ours(frames, "read")),
-                      Contender(names["trade"], ours(frames, "trade")),
-                      Contender(names["pk"], theirs(worker, read=False)),
-                      Contender(names["pk_read"], theirs(worker, read=True))]
-        # What each is compared with: like with like (nothing read, fields read, a full
-        # user-facing object: python-kis builds one with every field converted anyway).
-        reference = {names["decode"]: names["pk"], names["read"]: names["pk_read"],
-                     names["trade"]: names["pk"], names["pk"]: names["pk"],
-                     names["pk_read"]: names["pk_read"]}
+        contenders = contenders_of(frames, worker, loaded["version"])
         for contender in contenders:
             calibrate(contender, sizes, args.batch)
 
@@ -233,20 +298,19 @@ def main() -> None:
         for round_ in range(args.rounds):
             shift = round_ % len(pairs)
             for contender, size in pairs[shift:] + pairs[:shift]:
-                wall, cpu, count = contender.batch(size, contender.repeat[size])
-                contender.wall.setdefault(size, []).append(count / wall)
-                contender.cpu.setdefault(size, []).append(count / cpu if cpu > 0 else float("nan"))
+                _, cpu, count = contender.batch(size, contender.repeat[size])
+                contender.cpu.setdefault(size, []).append(count / cpu if cpu > 0 else
+                                                          float("nan"))
         elapsed = time.monotonic() - started
 
     print(f"H0STCNT0 decode; frames of {args.records} records from the genuine captures "
           f"({', '.join(CAPTURE_FILES)}); {args.rounds} rounds, every contender and size once a "
           f"round, order rotating; batches of ~{args.batch:g} s; {elapsed:.0f} s in all; "
-          f"{machine()}\n")
-    print(table(contenders, sizes, reference))
-    print("\n÷ python-kis: the median CPU rate over python-kis's in the same run, like with "
-          "like: decode and decode → Trade over python-kis's parse, decode + read over "
-          "python-kis's parse + read. Target: ≥ 250,000 records/s on one core, ≥ 3× "
-          "python-kis.")
+          f"{machine()}; load average {os.getloadavg()[0]:.2f} at the end\n")
+    print(table(contenders, sizes))
+    print("\nratio: the median CPU rate over the compared contender's, in the same run. "
+          "Targets (issue 12): decode → Trade ≥ 18× python-kis's parse; Codec.decode ≥ 0.9× "
+          "the split-only floor.")
     if args.profile:
         profile(frames, min(sizes), 2.0)
 

@@ -23,6 +23,25 @@ settings.register_profile("deterministic", derandomize=True, deadline=None)
 settings.register_profile("explore", derandomize=False)
 settings.load_profile("deterministic")
 
+# Temporary directories in memory where the machine has a tmpfs: the engine's SQLite
+# ledgers commit (and fsync) on every order, which on a disk costs milliseconds each.
+# pytest reads this when it makes its base directory (pytest-of-<user>/pytest-<n>, the
+# last three kept); xdist's workers get directories inside the main process's. Not
+# where the tmpfs is small (a container's default is 64 MB).
+SHM = Path("/dev/shm")
+
+
+def _roomy(path: Path, least: int = 2 << 30) -> bool:
+    try:
+        room = os.statvfs(path)
+    except OSError:
+        return False
+    return os.access(path, os.W_OK) and room.f_bavail * room.f_frsize >= least
+
+
+if "PYTEST_DEBUG_TEMPROOT" not in os.environ and _roomy(SHM):
+    os.environ["PYTEST_DEBUG_TEMPROOT"] = str(SHM)
+
 JWT_HEADER = "eyJ0eXAiOiJKV1Qi"  # how every access token KIS (and the simulator) issues starts
 # A WebSocket approval key, wherever KIS's wire format puts it (redacted to *** in logs).
 APPROVAL_KEY = re.compile(r'"approval_key"\s*:\s*"(?!\*\*\*)[^"]|invalid approval\s*:\s*(?!\*\*\*)\S')
@@ -35,6 +54,26 @@ class Recording(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.lines.append(self.format(record))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """The whole suite (``pytest`` with no paths) runs on xdist's workers, as addopts
+    says; chosen tests (paths or ids given) run in this one process unless ``-n`` is
+    given too: for a module or two, starting workers costs more than it saves. (Runs
+    before xdist's own hook, which reads ``numprocesses``.)"""
+    given = config.invocation_params.args
+    explicit = any(a in ("-n", "--numprocesses") or a.startswith("--numprocesses=")
+                   or (a.startswith("-n") and a[2:] in ("auto", "logical"))
+                   or (a.startswith("-n") and a[2:].isdigit()) for a in given)
+    if config.args_source is not pytest.Config.ArgsSource.TESTPATHS and not explicit:
+        config.option.numprocesses = 0
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``slow`` run first: with xdist's workers, a long test started last
+    would keep one worker busy after the others are done."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -71,9 +110,13 @@ def nothing_secret_is_logged() -> Iterator[None]:
     root.setLevel(level)
     default = Simulator(SimConfig())
     secrets = [default.credentials(env).app_secret for env in Env] + [JWT_HEADER]
-    leaked = [line for line in recording.lines
-              if any(s in line for s in secrets) or APPROVAL_KEY.search(line)]
-    assert not leaked, f"secrets in the logs: {leaked[:3]}"
+    # One search through everything first (a whole run logs millions of lines); the
+    # lines themselves only if it finds something.
+    everything = "\n".join(recording.lines)
+    if any(s in everything for s in secrets) or APPROVAL_KEY.search(everything):
+        leaked = [line for line in recording.lines
+                  if any(s in line for s in secrets) or APPROVAL_KEY.search(line)]
+        assert not leaked, f"secrets in the logs: {leaked[:3]}"
 
 
 @pytest.fixture

@@ -13,14 +13,26 @@ from pykis.engine import EngineSettings, ExecutionSettings, KISTradingEngine, Ri
 from pykis.engine.store.states import UNRESOLVED_STATES
 from pykis.sim import Env, Simulator
 from pykis.sim.accounts import OrderKind
+from pykis.utils.clock import SYSTEM, Clock, ManualClock
 from pykis.utils.ratelimit import MemoryStore
 
 FAST = ExecutionSettings(fill_timeout=2.0, poll_interval=0.02, settle_seconds=0.3)
 
 
+def engine_clock(sim: Simulator) -> Clock:
+    """The clock an engine on ``sim`` waits on: the simulated one the simulator follows,
+    if it does; a simulated one of its own while the simulator's clock stands still (its
+    waits for a fill or a settling order then pass in no time, as nothing moves
+    meanwhile); else the wall clock, the simulator's."""
+    if isinstance(sim.clock.source, ManualClock):
+        return sim.clock.source
+    return ManualClock() if sim.clock.frozen else SYSTEM
+
+
 def make_engine(sim: Simulator, tmp_path: Path, *, database: str | Path | None = None,
                 limits: RiskLimits | None = None, settings: EngineSettings | None = None,
-                env: Env = Env.REAL, base_url: str = "http://sim", **client: Any
+                env: Env = Env.REAL, base_url: str = "http://sim", clock: Clock | None = None,
+                **client: Any
                 ) -> KISTradingEngine:
     """An engine of the first ``env`` account, in-process unless ``base_url`` names a
     server; its store on ``database`` (default: a SQLite file in ``tmp_path``)."""
@@ -32,7 +44,8 @@ def make_engine(sim: Simulator, tmp_path: Path, *, database: str | Path | None =
               rate_store=MemoryStore(), clock=sim.clock.timestamp, retry=FAST_RETRY,
               **{**options, **client})
     return KISTradingEngine(kis, database or tmp_path / "engine.sqlite3", limits=limits,
-                            settings=settings or EngineSettings(execution=FAST))
+                            settings=settings or EngineSettings(execution=FAST),
+                            clock=clock or engine_clock(sim))
 
 
 def booked_orders(sim: Simulator, account_no: str) -> dict[tuple[str, str], Any]:

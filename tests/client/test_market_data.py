@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from http.cookiejar import CookieJar
 
+import httpx
 import pytest
 
-from clients import requests_made
+from clients import build, requests_made
 from pykis import InvalidInputError, NotFoundError, OrderBook, Ticker
 from pykis.market import KST, is_on_grid, price_limits
 from pykis.sim import Env
@@ -150,3 +153,98 @@ def test_candles_to_pandas(kis) -> None:
 def test_prices_are_on_the_grid(kis) -> None:
     ticker = kis.fetch_ticker("069500")
     assert is_on_grid(ticker.last, "ETF")
+
+
+# --- the lean call: the same requests, less work per call --------------------------------------
+class Recorder(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """The simulator's transport, keeping every request it is handed; its answers carry
+    a cookie, as a load balancer in front of KIS may set."""
+
+    def __init__(self, sim) -> None:
+        self.inner, self.requests = sim.transport(), []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        return self._cookie(self.inner.handle_request(request))
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        return self._cookie(await self.inner.handle_async_request(request))
+
+    @staticmethod
+    def _cookie(response: httpx.Response) -> httpx.Response:
+        response.headers["set-cookie"] = "lb=node7; Path=/"
+        return response
+
+
+def as_httpx_builds_it(request: httpx.Request) -> httpx.Request:
+    """The request httpx makes itself from the method, URL, parameters, headers and body
+    of ``request`` (what PyKIS built every request with before it made them from parts)."""
+    headers = [(k, v) for k, v in request.headers.raw if k.lower() != b"host"]
+    return httpx.Request(request.method, str(request.url.copy_with(query=None)),
+                         params=list(request.url.params.multi_items()) or None,
+                         headers=headers, content=request.content or None,
+                         extensions={"timeout": httpx.Timeout(10.0).as_dict()})
+
+
+def quiet_httpx(caplog: pytest.LogCaptureFixture) -> None:
+    """httpx's request log off (the suite logs everything at DEBUG): with it on, a
+    request goes through ``httpx.Client.send``, which writes that log, as it always did."""
+    caplog.set_level(logging.WARNING, logger="httpx")
+
+
+def wire(url: httpx.URL) -> tuple:
+    return url.scheme, url.raw_host, url.port, url.raw_path
+
+
+@pytest.mark.parametrize("log", ["httpx log off", "httpx log on"])
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_requests_are_those_httpx_builds_byte_for_byte(sim, kind, log, tmp_path,
+                                                       caplog) -> None:
+    if log == "httpx log off":
+        quiet_httpx(caplog)
+    recorder = Recorder(sim)
+    client = build(sim, Env.REAL, kind, tmp_path, transport=recorder)
+    try:
+        price = client.fetch_ticker("005930").last
+        client.fetch_ticker("005930")  # from parts made by the first
+        client.fetch_ticker("000660")
+        client.fetch_balance()  # paged: tr_cont
+        client.fetch_orders()
+        client.create_order("005930", "limit", "buy", 1, price)  # a POST with a body
+    finally:
+        client.close()
+    logged = [r for r in caplog.records if r.name == "httpx" and "HTTP Request" in r.message]
+    assert len(logged) == (len(recorder.requests) if log == "httpx log on" else 0)
+    gets = [r for r in recorder.requests if r.method == "GET"]
+    assert len(gets) >= 5 and any(r.method == "POST" for r in recorder.requests)
+    assert any(b"tr_cont" in dict(r.headers.raw) for r in gets)
+    for request in recorder.requests:
+        expected = as_httpx_builds_it(request)
+        assert (request.method, wire(request.url), request.headers.raw, request.content) == (
+            expected.method, wire(expected.url), expected.headers.raw, expected.content)
+        assert request.extensions["timeout"] == expected.extensions["timeout"]
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_a_repeated_call_parses_no_url_and_keeps_no_cookie(sim, kind, tmp_path, caplog,
+                                                           monkeypatch) -> None:
+    """Beyond building, sending and reading, a call repeats no work: its URL is parsed
+    once per client, and the cookie jar httpx fills from every answer (which PyKIS never
+    sends back) is left alone."""
+    quiet_httpx(caplog)
+    client = build(sim, Env.REAL, kind, tmp_path, transport=Recorder(sim))
+    parsed, jarred = [], []
+    parse, extract = httpx._urls.urlparse, CookieJar.extract_cookies
+    try:
+        client.fetch_ticker("005930")  # the first call: token, listings, parts
+        monkeypatch.setattr(httpx._urls, "urlparse",
+                            lambda *a, **k: parsed.append(a) or parse(*a, **k))
+        monkeypatch.setattr(CookieJar, "extract_cookies",
+                            lambda *a: jarred.append(a) or extract(*a))
+        for _ in range(5):
+            assert client.fetch_ticker("005930").symbol == "005930"
+    finally:
+        monkeypatch.undo()
+        client.close()
+    assert parsed == [] and jarred == []

@@ -403,6 +403,34 @@ def test_sync_iterators_and_callbacks(server: SimServer, tmp_path: Path) -> None
     assert not kis.realtime._thread.is_alive()  # closing the client stopped the stream
 
 
+@pytest.mark.parametrize("slow", ["answer", "snapshot"])
+def test_a_wait_that_times_out_leaves_the_start_to_the_next(
+        server: SimServer, tmp_path: Path, slow: str) -> None:
+    """``next(timeout=...)`` gives up while the watcher starts (``pykis watch`` asks
+    once a second): KIS's answer, or the REST snapshot of a ticker, still comes, once,
+    to the next call; the wait that gave up cancelled nothing the start needs."""
+    with client(server, tmp_path, kind="sync") as kis:
+        kis.fetch_ticker("000660")  # the token, taken: only the snapshot is sent below
+        if slow == "answer":
+            control(server, "ws/faults", {"stall": 2.0})
+        else:
+            control(server, "faults", {"rules": [{"kind": "delay", "seconds": 2.0, "count": 1,
+                                                  "tr_ids": ["FHKST01010100"]}]})
+        before = control_stats(server)
+        with kis.watch_ticker("005930") as tickers:
+            for _ in range(2):
+                with pytest.raises(TimeoutError):
+                    tickers.next(timeout=0.3)
+            assert tickers.next(timeout=10).symbol == "005930"
+        assert control_stats(server) - before == 1  # one snapshot, the first one
+
+
+def control_stats(server: SimServer) -> int:
+    """The REST calls the simulator answered, tokens aside."""
+    apps = httpx.get(server.base_url + "/_sim/stats").json()["apps"]
+    return sum(app["requests"] for app in apps.values())
+
+
 def test_sync_refusals_raise_in_the_caller(server: SimServer, tmp_path: Path) -> None:
     with client(server, tmp_path, kind="sync") as first, \
             client(server, tmp_path, kind="sync", token_path=tmp_path / "b.json") as second:

@@ -5,7 +5,13 @@ again, the approval key was issued once, and every fill KIS's ledger shows reach
 ``watch_my_trades`` exactly once: per order, the delivered shares and their value equal
 the ledger's, and no fill was delivered twice.
 
-``PYKIS_RELIABILITY_SECONDS`` shortens the run for local work (default 180).
+The minutes are simulated: client and simulator share one event loop on a simulated
+clock (``VirtualTimeLoop``), the REST calls go through the in-process transport and the
+real-time sessions through the in-process endpoint (``SimWebSocket``, the code a socket
+reaches), so every backoff, timeout, heartbeat, drop and market move happens on that
+clock, in a fraction of the time, the same way every run.
+
+``PYKIS_RELIABILITY_SECONDS`` changes the simulated length (default 180).
 """
 
 from __future__ import annotations
@@ -13,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -26,7 +31,8 @@ from pykis import AsyncKIS
 from pykis import exceptions as ex
 from pykis.market import tick_size
 from pykis.sim import AccountSpec, Env, SimConfig, Simulator
-from pykis.sim.serve.server import SimServer
+from pykis.sim.serve.ws_transport import SimWebSocket
+from pykis.utils.clock import ManualClock, run_virtual
 from pykis.utils.ratelimit import MemoryStore
 from pykis.websocket.client import StreamSettings
 from support import MORNING
@@ -35,28 +41,35 @@ SECONDS = float(os.environ.get("PYKIS_RELIABILITY_SECONDS", "180"))
 DROP_EVERY = 3.0
 
 
-@pytest.mark.timeout(SECONDS + 240)
+@pytest.mark.slow
 def test_every_fill_once_while_connections_keep_dropping(tmp_path: Path) -> None:
     sim = Simulator(SimConfig(
         start=MORNING, frozen=False,  # a running market: trades and fills as time passes
         rate_limits={Env.REAL: 0, Env.PAPER: 0},
         accounts=[AccountSpec(Env.REAL, cash=5_000_000_000)]))
-    with SimServer(sim) as server:
-        asyncio.run(_scenario(server, tmp_path))
+    clock = ManualClock()
+    sim.clock.follow(clock)  # the market, the sessions' faults and heartbeats
+    state = random.getstate()
+    random.seed(13)  # the stream's backoff jitter: the same run every time
+    try:
+        run_virtual(_scenario(sim, tmp_path), clock)
+    finally:
+        random.setstate(state)
 
 
-async def _scenario(server: SimServer, tmp_path: Path) -> None:
-    sim = server.sim
+async def _scenario(sim: Simulator, tmp_path: Path) -> None:
     creds = sim.credentials(Env.REAL)
     settings = StreamSettings(backoff_base=0.2, backoff_cap=1.0, recovery_grace=0.3,
-                              answer_timeout=5.0, idle_timeout=10.0)
+                              answer_timeout=5.0, idle_timeout=10.0,
+                              connect=SimWebSocket(sim))
     kis = AsyncKIS(creds.app_key, creds.app_secret, creds.account_no,
-                   base_url=server.base_url, hts_id=creds.hts_id,
+                   base_url="http://sim", transport=sim.transport(), hts_id=creds.hts_id,
                    token_path=tmp_path / "tokens.json", rate=NO_LIMIT,
                    rate_store=MemoryStore(), clock=sim.clock.timestamp, retry=FAST_RETRY,
                    stream_settings=settings)
+    control = httpx.AsyncClient(transport=sim.transport(), base_url="http://sim")
     symbols = list(sim.market.universe)[:3]
-    async with kis:
+    async with kis, control:
         fills = kis.watch_my_trades()
         orders = kis.watch_orders()
         trades = kis.watch_trades_for_symbols(symbols)
@@ -72,9 +85,9 @@ async def _scenario(server: SimServer, tmp_path: Path) -> None:
             asyncio.ensure_future(_collect(book, lambda b: None)),
         ]
         await asyncio.wait_for(fills._start(), 10)
-        _control(server, "ws/faults", {"drop_every": DROP_EVERY})
+        await _control(control, "ws/faults", {"drop_every": DROP_EVERY})
         placed = await _trade_for(kis, symbols, SECONDS)
-        _control(server, "ws/faults", {"drop_every": None})
+        await _control(control, "ws/faults", {"drop_every": None})
 
         for order in await kis.fetch_open_orders():  # the market keeps filling them
             try:
@@ -84,11 +97,11 @@ async def _scenario(server: SimServer, tmp_path: Path) -> None:
 
         stream = kis.realtime.stream
         await _until(lambda: stream.connected, 15)
-        expected = await _ledger_totals(server, creds.account_no)
+        expected = await _ledger_totals(control, creds.account_no)
         await _until(lambda: _totals(delivered) == expected, 30,
                      lambda: f"delivered {_totals(delivered)} != ledger {expected}")
         await asyncio.sleep(1.5)  # nothing more may come
-        assert _totals(delivered) == await _ledger_totals(server, creds.account_no)
+        assert _totals(delivered) == await _ledger_totals(control, creds.account_no)
 
         # Each fill once: unique ids, and per order never more than the ledger.
         ids = [t.id for t in delivered]
@@ -97,7 +110,7 @@ async def _scenario(server: SimServer, tmp_path: Path) -> None:
         drops = SECONDS / DROP_EVERY
         assert stream.stats.connects >= drops * 0.5, stream.stats
         assert sim.auth.stats[creds.app_key].approvals == 1
-        [session] = httpx.get(server.base_url + "/_sim/ws").json()["sessions"]
+        [session] = (await control.get("/_sim/ws")).json()["sessions"]
         assert sorted(map(tuple, session["registrations"])) == sorted(stream.subscriptions)
         assert len(stream.subscriptions) == 5  # 3 trade feeds, a book, the notices
         assert all(prints[s] > 0 for s in symbols)
@@ -121,8 +134,9 @@ async def _trade_for(kis: AsyncKIS, symbols: list[str], seconds: float) -> int:
     sizes = [1, 2, 5, 300, 2000]
     resting: list[Any] = []
     placed = 0
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while loop.time() < deadline:
         symbol = rng.choice(symbols)
         last = (await kis.fetch_ticker(symbol)).last
         tick = tick_size(last)
@@ -144,8 +158,9 @@ async def _trade_for(kis: AsyncKIS, symbols: list[str], seconds: float) -> int:
     return placed
 
 
-async def _ledger_totals(server: SimServer, account: str) -> dict[str, tuple[int, int]]:
-    ledger = httpx.get(server.base_url + "/_sim/ledger", params={"account": account}).json()
+async def _ledger_totals(control: httpx.AsyncClient, account: str
+                         ) -> dict[str, tuple[int, int]]:
+    ledger = (await control.get("/_sim/ledger", params={"account": account})).json()
     totals: dict[str, tuple[int, int]] = {}
     for fill in ledger["fills"]:
         shares, value = totals.get(str(fill["odno"]), (0, 0))
@@ -161,13 +176,14 @@ def _totals(delivered: list[Any]) -> dict[str, tuple[int, int]]:
     return totals
 
 
-def _control(server: SimServer, path: str, body: dict[str, Any]) -> None:
-    answer = httpx.post(server.base_url + "/_sim/" + path, json=body)
+async def _control(control: httpx.AsyncClient, path: str, body: dict[str, Any]) -> None:
+    answer = await control.post("/_sim/" + path, json=body)
     assert answer.status_code == 200, answer.text
 
 
 async def _until(condition, timeout: float, describe=lambda: "timed out") -> None:
-    deadline = time.monotonic() + timeout
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
     while not condition():
-        assert time.monotonic() < deadline, describe()
+        assert loop.time() < deadline, describe()
         await asyncio.sleep(0.05)

@@ -29,6 +29,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from pykis.engine.store import Order, Store
 from pykis.market import KST
 from pykis.sim import AccountSpec, Env, FaultRule, SimConfig, SimServer, Simulator
@@ -298,6 +300,7 @@ def check_target(target: Target, orders: dict[int, Order]) -> None:
         assert row.broker_order_id == str(target.booked), (target, row.broker_order_id)
 
 
+@pytest.mark.slow
 def test_engine_killed_at_random_points_reconciles_to_the_ledger(tmp_path: Path) -> None:
     # Another seed, another sequence of kills: PYKIS_CRASH_SEED=n to explore.
     rng = random.Random(int(os.environ.get("PYKIS_CRASH_SEED", "20261120")))

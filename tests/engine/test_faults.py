@@ -17,6 +17,11 @@ expire overnight, and an order of unknown outcome is looked up in a day's list o
 several pages (KIS's 100 rows a page on the real server, 15 on paper). At the end the
 faults stop, the simulator's clock is frozen (no resting order fills behind the
 checks' back), the engine reconciles once, and the store is compared with the ledger.
+
+Time is simulated: the simulator and the engine share a ``ManualClock``, so the engine's
+waits (for a fill, for an order to settle) and the in-process transport's delays pass
+in no time, and the market moves only as they do. Only what a real socket does (the
+client's read timeout on the socket run) takes real time.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from pykis.engine.execution import ExecutionSettings
 from pykis.engine.results import TradeResult
 from pykis.engine.store import OrderState
 from pykis.sim import AccountSpec, Env, SimConfig, SimServer, Simulator
+from pykis.utils.clock import ManualClock
 from pykis.utils.ratelimit import MemoryStore
 from support import MORNING
 
@@ -221,6 +227,8 @@ def world(request, tmp_path) -> Iterator[World]:
     sim = Simulator(SimConfig(start=MORNING, always_open=True,
                               rate_limits={Env.REAL: 0, Env.PAPER: 0},
                               accounts=[AccountSpec(run.env, cash=100_000_000_000)]))
+    clock = ManualClock()
+    sim.clock.follow(clock)
     server = SimServer(sim) if run.wire == "socket" else None
     base_url = server.start() if server else "http://sim"
     inner = httpx.HTTPTransport() if server else sim.transport()
@@ -234,7 +242,7 @@ def world(request, tmp_path) -> Iterator[World]:
     settings = ExecutionSettings(settle_seconds=run.settle, poll_interval=0.05,
                                  fill_timeout=0.1)
     engine = KISTradingEngine(kis, tmp_path / "engine.sqlite3",
-                              settings=EngineSettings(execution=settings))
+                              settings=EngineSettings(execution=settings), clock=clock)
     control = httpx.Client(transport=sim.transport(), base_url="http://sim")
     try:
         yield World(run, sim, observed, engine, control)
@@ -245,6 +253,7 @@ def world(request, tmp_path) -> Iterator[World]:
             server.stop()
 
 
+@pytest.mark.slow
 def test_orders_through_faults_are_never_duplicated_nor_lost(world: World) -> None:
     run, sim, observed, engine, control = (world.run, world.sim, world.observed,
                                            world.engine, world.control)

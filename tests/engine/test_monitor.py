@@ -40,16 +40,16 @@ def test_take_profit_on_the_real_time_stream(tmp_path):
         bought = engine.execute_buy_order("005930", 2)
         goal = int(Decimal(str(bought.price)) * Decimal("1.02")) // 100 * 100
         decisions = []
-        timer = threading.Timer(0.5, move, (sim, goal))
-        timer.start()
-        report = Monitor(engine, ["005930"], settings=MonitorSettings(sessions="always"),
-                         on_decision=decisions.append).run(
-            seconds=30, until=lambda m: not engine.store.open_trades())
-        timer.join()
+        monitor = Monitor(engine, ["005930"], settings=MonitorSettings(sessions="always"),
+                          on_decision=decisions.append)
+        monitor.start()  # subscribed: the rally's trades reach it
+        move(sim, goal)
+        report = monitor.run(seconds=30, until=lambda m: not engine.store.open_trades())
     assert report.stopped == "done" and report.ticks["stream"] > 0
     [sale] = report.orders
     assert sale.success and sale.quantity == 2 and sale.pnl > 0
-    assert decisions[-1].action == "sell" and decisions[-1].tick.source == "stream"
+    [sell] = [d for d in decisions if d.action == "sell"]  # (a tick may be decided after)
+    assert sell.tick.source == "stream" and sell.result is sale
     assert engine.trades()[0].reason.startswith("take-profit")
     assert_ledger_matches(engine, sim)
 
@@ -175,13 +175,13 @@ def test_a_fill_arrives_as_an_execution_notice(tmp_path, caplog, watched):
                                                hts_id=sim.credentials(Env.REAL).hts_id) \
             as engine:
         price = int(engine.get_current_price("005930"))
-        rest = engine.execute_buy_order("005930", 1, price=price - 1_000)
+        rest = engine.execute_buy_order("005930", 1, price=price - 1_000, fill_timeout=0)
         assert rest.status == "accepted"
-        timer = threading.Timer(1.0, move, (sim, price - 1_500))
-        timer.start()
-        Monitor(engine, symbols, settings=settings).run(
-            seconds=20, until=lambda m: bool(engine.store.open_trades()))
-        timer.join()
+        monitor = Monitor(engine, symbols, settings=settings)
+        monitor.start()  # the notices are subscribed before the order can fill
+        monitor.step()  # its first read-back: still working (the next is 60 s away)
+        move(sim, price - 1_500)
+        monitor.run(seconds=20, until=lambda m: bool(engine.store.open_trades()))
         [order] = engine.store.orders()
         [fill] = engine.store.fills_of(order.id)
     assert order.state == OrderState.FILLED and fill.source == "notice"

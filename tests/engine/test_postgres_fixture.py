@@ -17,7 +17,8 @@ def run_without_postgres(tmp_path: Path, **env: str) -> subprocess.CompletedProc
     environment = {k: v for k, v in os.environ.items() if k != "PYKIS_REQUIRE_POSTGRES"}
     environment.update(PYKIS_POSTGRES_BIN=str(tmp_path / "no-server-here"), **env)
     return subprocess.run(
-        [sys.executable, "-m", "pytest", ONE_TEST, "-q", "-rsE", "-p", "no:cacheprovider"],
+        [sys.executable, "-m", "pytest", ONE_TEST, "-q", "-rsE", "-p", "no:cacheprovider",
+         "-n0"],  # in this process: one test, and its summary line as written
         cwd=ROOT, env=environment, capture_output=True, text=True, timeout=240, check=False)
 
 

@@ -108,23 +108,28 @@ def notice(tr_id: str = "H0STCNI0", encrypted: bool = True, **changes: str) -> s
 
 # --- what a reader does with every event: read it whole, as the watchers and the book do ---
 def read_all(event: Any) -> None:
-    """Every property and every model built from ``event``; raises what they raise."""
+    """Every property and every model built from ``event``, every field of those read
+    (the watchers' models convert a field when it is read); raises what they raise."""
     if isinstance(event, TradeEvent):
         (event.symbol, event.time, event.price, event.volume, event.change,
          event.change_percent, event.open, event.high, event.low, event.cumulative_volume,
          event.cumulative_value, event.bid, event.ask, event.side, event.info, event.extra)
-        _trade(event)
+        _trade(event).model_dump()
         snapshot = Ticker.model_construct(symbol=event.symbol, volume=0)
         _ticker({event.symbol: snapshot}, event)
     elif isinstance(event, BookEvent):
         (event.symbol, event.time, event.asks, event.bids, event.total_ask, event.total_bid,
          event.info)
-        _book(event)
+        _book(event).model_dump()
     elif isinstance(event, NoticeEvent):
         (event.kind, event.order_id, event.original_id, event.symbol, event.side,
          event.quantity, event.price, event.order_quantity, event.time, event.account,
          event.info)
-        NoticeBook(lambda: dt.datetime(2026, 11, 20, 10, 30, tzinfo=KST)).apply_notice(event)
+        book = NoticeBook(lambda: dt.datetime(2026, 11, 20, 10, 30, tzinfo=KST))
+        for update in book.apply_notice(event):
+            update.order.model_dump()
+            if update.trade is not None:
+                update.trade.model_dump()
     else:
         assert isinstance(event, (ControlEvent, Heartbeat, UnreadableRecord)), event
 

@@ -89,6 +89,8 @@ class Context:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     clock: Callable[[], float] = time.time
     listings: Any = None  # pykis.api.listing.ListingCache: names and listings, per day
+    _parts: _Parts = field(default_factory=lambda: _Parts(), init=False, repr=False,
+                           compare=False)
 
     @property
     def account(self) -> dict[str, str]:
@@ -96,20 +98,87 @@ class Context:
 
     def request(self, api: Api, token: str, params: dict[str, str] | None,
                 body: dict[str, str] | None, tr_cont: str = "") -> httpx.Request:
-        headers = {
-            "content-type": "application/json; charset=utf-8",
-            "authorization": f"Bearer {token}",
-            "appkey": self.app_key,
-            "appsecret": self.app_secret,
-            "tr_id": api.tr(self.paper),
-            "custtype": "P",
-        }
-        if api.paged:
-            headers["tr_cont"] = tr_cont
+        """The request of one call. A GET (every inquiry) is put together from parts made
+        once per client (``_Parts``); the request is the very one httpx would build from
+        the same arguments, header for header (``build``)."""
+        if body is not None or api.method != "GET":
+            return self.build(api, token, params, body, tr_cont)
+        parts = self._parts
+        url = parts.url(self.base_url, api.path, params)
+        headers = parts.headers(self, token, api.tr(self.paper),
+                                tr_cont if api.paged else None, url.netloc)
+        request = httpx.Request("GET", url, headers=headers, stream=_NO_BODY,
+                                extensions=parts.extensions(self.timeout))
+        request.read()  # as httpx does for a request with content: .content is b""
+        return request
+
+    def build(self, api: Api, token: str, params: dict[str, str] | None,
+              body: dict[str, str] | None, tr_cont: str = "") -> httpx.Request:
+        """The request of one call, built by httpx from its arguments."""
+        headers = _headers(self, token, api.tr(self.paper), tr_cont if api.paged else None)
         content = json.dumps(body).encode() if body is not None else None
         return httpx.Request(api.method, self.base_url.rstrip("/") + api.path, params=params,
                              content=content, headers=headers,
                              extensions={"timeout": self.timeout.as_dict()})
+
+
+def _headers(ctx: Context, token: str, tr_id: str, tr_cont: str | None) -> dict[str, str]:
+    headers = {
+        "content-type": "application/json; charset=utf-8",
+        "authorization": f"Bearer {token}",
+        "appkey": ctx.app_key,
+        "appsecret": ctx.app_secret,
+        "tr_id": tr_id,
+        "custtype": "P",
+    }
+    if tr_cont is not None:
+        headers["tr_cont"] = tr_cont
+    return headers
+
+
+_NO_BODY = httpx.ByteStream(b"")
+
+
+class _Parts:
+    """What the GETs of one client share, made once: each URL (by path and parameters:
+    parsing and quoting one costs more than the rest of the request), each set of
+    headers (by token, TR ID and tr_cont) and the timeout. Bounded: a full table is
+    emptied and refilled."""
+
+    URLS = 1024
+    HEADERS = 128
+
+    def __init__(self) -> None:
+        self._urls: dict[tuple[str, str, Any], httpx.URL] = {}
+        self._headers: dict[tuple[str, str, str | None, bytes], httpx.Headers] = {}
+        self._timeout: tuple[httpx.Timeout, dict[str, Any]] | None = None
+
+    def url(self, base_url: str, path: str, params: dict[str, str] | None) -> httpx.URL:
+        key = (base_url, path, tuple(params.items()) if params else None)
+        url = self._urls.get(key)
+        if url is None:
+            if len(self._urls) >= self.URLS:
+                self._urls.clear()
+            url = self._urls[key] = httpx.URL(base_url.rstrip("/") + path, params=params)
+        return url
+
+    def headers(self, ctx: Context, token: str, tr_id: str, tr_cont: str | None,
+                host: bytes) -> httpx.Headers:
+        key = (token, tr_id, tr_cont, host)
+        headers = self._headers.get(key)
+        if headers is None:
+            if len(self._headers) >= self.HEADERS:
+                self._headers.clear()
+            # Host first, as httpx puts it when it builds a request itself.
+            headers = self._headers[key] = httpx.Headers(
+                [("Host", host), *_headers(ctx, token, tr_id, tr_cont).items()])
+        return headers  # each request copies it: scrubbing one never reaches the rest
+
+    def extensions(self, timeout: httpx.Timeout) -> dict[str, Any]:
+        made = self._timeout
+        if made is None or made[0] is not timeout:
+            made = self._timeout = (timeout, {"timeout": timeout.as_dict()})
+        return made[1]
 
 
 def call(ctx: Context, api: Api, *, params: dict[str, str] | None = None,

@@ -154,15 +154,26 @@ if typer is not None:
         allowed_origin: list[str] = typer.Option(
             [], metavar="ORIGIN", show_default=False,
             help="Accept /_sim/ calls from this browser origin (repeatable)."),
+        replay: Path | None = typer.Option(None, metavar="DIR", show_default=False, help=(
+            "Replay the bars kept in this history store (`pykis history download`): its "
+            "symbols follow them instead of synthetic prices.")),
+        replay_from: str = typer.Option("", "--from", metavar="DATE", show_default=False,
+                                        help="With --replay: the day (YYYY-MM-DD) to start "
+                                        "at. Default: the first stored day."),
+        speed: float = typer.Option(1.0, min=0.001, metavar="N", help=(
+            "Run simulated time N times as fast as the wall clock.")),
     ) -> None:
         """Serve the KIS-compatible simulator (REST and WebSocket) until Ctrl-C, for your
         own code and for --sim on the other commands."""
         from pykis.cli.simcmd import serve
 
+        if replay_from and replay is None:
+            raise typer.BadParameter("needs --replay DIR", param_hint="'--from'")
         serve(host, port, seed, always_open, start, (real_rate, paper_rate),
               (real_cash, paper_cash), activity=activity,
               control_token=control_token or None, allowed_hosts=allowed_host,
-              allowed_origins=allowed_origin, env_file=env_file)
+              allowed_origins=allowed_origin, env_file=env_file,
+              replay={"replay": replay, "replay_from": replay_from or None, "speed": speed})
 
     @app.command(rich_help_panel="Simulator")
     def demo(

@@ -85,8 +85,10 @@ def access(control_token: str | None = None, allowed_hosts: Sequence[str] = (),
 def serve(host: str, port: int, seed: int, always_open: bool, start: str,
           rates: tuple[int, int], cash: tuple[int, int], activity: float = 1.0,
           control_token: str | None = None, allowed_hosts: Sequence[str] = (),
-          allowed_origins: Sequence[str] = (), env_file: Path | None = None) -> None:
-    """Serve a simulator; ``rates`` and ``cash`` are (real, paper); the rest: ``access``."""
+          allowed_origins: Sequence[str] = (), env_file: Path | None = None,
+          replay: dict[str, Any] | None = None) -> None:
+    """Serve a simulator; ``rates`` and ``cash`` are (real, paper); ``replay`` the
+    ``SimConfig`` settings of a replay (replay, replay_from, speed); the rest: ``access``."""
     try:
         moment = parse_start(start)
     except ValueError as error:
@@ -100,12 +102,20 @@ def serve(host: str, port: int, seed: int, always_open: bool, start: str,
         reason = "address already in use" if _in_use(error) else (
             error.strerror or str(error)).lower()
         _refuse(f"cannot listen on {host}:{port}: {reason}", 1)
-    sim = Simulator(SimConfig(
-        seed=seed, always_open=always_open, start=moment,
-        rate_limits={Env.REAL: rates[0], Env.PAPER: rates[1]},
-        accounts=[AccountSpec(Env.REAL, cash=cash[0]), AccountSpec(Env.PAPER, cash=cash[1])],
-        activity=activity, **access(control_token, allowed_hosts, allowed_origins),
-    ))
+    try:
+        sim = Simulator(SimConfig(
+            seed=seed, always_open=always_open, start=moment,
+            rate_limits={Env.REAL: rates[0], Env.PAPER: rates[1]},
+            accounts=[AccountSpec(Env.REAL, cash=cash[0]),
+                      AccountSpec(Env.PAPER, cash=cash[1])],
+            activity=activity, **access(control_token, allowed_hosts, allowed_origins),
+            **(replay or {}),
+        ))
+    except ValueError as error:  # a replay that cannot be had: no store, a bad --from
+        sock.close()
+        _refuse(str(error), 2)
+    if sim.replay is not None:
+        moment = sim.clock.now()
     bound = sock.getsockname()[1]
     name = f"[{host}]" if ":" in host else host
     base_url = f"http://{name}:{bound}"
@@ -148,10 +158,16 @@ def _banner(sim: Simulator, base_url: str, ws_url: str, host: str,
         details.append(f"clock from {moment:%Y-%m-%d %H:%M:%S} KST")
     if sim.config.always_open:
         details.append("always open")
+    if sim.config.speed != 1:
+        details.append(f"{sim.config.speed:g}x speed")
     guarded = " (control token required)" if sim.config.control_token else ""
     console.print(f"[bold]KIS simulator[/] on [cyan]{base_url}[/] ({', '.join(details)}); "
                   f"control plane {base_url}/_sim{guarded}")
     console.print(f"Real-time (KIS WebSocket): {ws_url}", markup=False)
+    if sim.replay is not None:
+        from pykis.sim.replay import describe
+
+        console.print(describe(sim.replay), markup=False)
     if not _loopback(host):
         unguarded = "" if guarded else "; PYKIS_SIM_CONTROL_TOKEN guards the control plane"
         console.print("Reachable from other machines: clients that call it by a name need "

@@ -19,7 +19,7 @@ with its default, commented out. The keys::
     daily_loss_limit = 200000               # KRW
 
     [strategy]
-    name = "moving_average_cross"           # or "hold" (exits only)
+    name = "moving_average_cross"           # or "donchian_breakout", "hold" (exits only)
     short = 5
     long = 20
 
@@ -134,7 +134,8 @@ class RiskSection(_Section):
 class StrategySection(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)  # the strategy's own parameters
     name: str = _setting("hold", "the name of a built-in strategy",
-                         '"hold" (the risk rules\' exits only) or "moving_average_cross"')
+                         '"hold" (the risk rules\' exits only), "moving_average_cross" or '
+                         '"donchian_breakout"')
 
     def build(self) -> Strategy:
         return strategy_named(self.name, **(self.model_extra or {}))

@@ -25,10 +25,16 @@ from pykis import exceptions as ex
 from pykis.client import KIS
 from pykis.engine.api import KISAPIClient
 from pykis.engine.execution import ExecutionSettings, Executor, describe
-from pykis.engine.instruments import instrument_of
-from pykis.engine.planning import OrderPlan, Refusal, check_arguments, plan_buy, plan_sell
+from pykis.engine.planning import (
+    OrderPlan,
+    Refusal,
+    best_ask,
+    buy_order_plan,
+    check_arguments,
+    sell_order_plan,
+)
 from pykis.engine.pnl import percent
-from pykis.engine.portfolio import Portfolio, Sizing
+from pykis.engine.portfolio import Portfolio
 from pykis.engine.reconcile import reconcile, sync_working
 from pykis.engine.reports import position_reports, trade_record, trade_result
 from pykis.engine.results import (
@@ -45,6 +51,7 @@ from pykis.engine.store import Trade as StoredTrade
 from pykis.engine.store.states import UNANSWERED_STATES, WORKING_STATES
 from pykis.market import KST, validate_symbol
 from pykis.models import OrderSide, Ticker
+from pykis.utils.clock import SYSTEM, Clock
 
 __all__ = ["EngineSettings", "KISTradingEngine"]
 
@@ -61,17 +68,17 @@ class EngineSettings:
 class KISTradingEngine:
     def __init__(self, api: KISAPIClient | KIS, store: Store | str | os.PathLike[str] | None
                  = None, *, limits: RiskLimits | None = None,
-                 settings: EngineSettings | None = None) -> None:
+                 settings: EngineSettings | None = None, clock: Clock = SYSTEM) -> None:
         self.api = api if isinstance(api, KISAPIClient) else KISAPIClient(api)
         if not isinstance(store, Store):
             # The client's clock: "today" and order times agree with KIS's (or a
             # simulator's) for the store as they do for the client.
-            clock = self.api.kis._ctx.clock
-            store = Store(store, clock=lambda: dt.datetime.fromtimestamp(clock(), dt.UTC))
+            wall = self.api.kis._ctx.clock
+            store = Store(store, clock=lambda: dt.datetime.fromtimestamp(wall(), dt.UTC))
         self.store = store
         self.limits = limits or RiskLimits()
         self.settings = settings or EngineSettings()
-        self.executor = Executor(self.api, self.store, self.settings.execution)
+        self.executor = Executor(self.api, self.store, self.settings.execution, clock=clock)
         self._reconciled = False  # a reconciliation has run in this process
         self.api.attach(self)  # the seed's client.execute_buy_order(...) trades through here
 
@@ -328,22 +335,15 @@ class KISTradingEngine:
             raise Refusal(f"a buy of {ticker} is still open or unresolved (order "
                           f"{busy[0].id}, {busy[0].state}): one at a time")
         quote = self._quote(ticker)
-        market, kind = instrument_of(quote)
         book = self.api.get_order_book(ticker) if price is None and amount_krw else None
+        # KIS's buying power is net of the working buys already: nothing more to reserve.
         cash = self.api.get_buying_power(ticker).cash if amount_krw is not None else 0
-        portfolio = self.portfolio(cash)
         equity, day_start = self._equity()
         buying = {o.ticker for o in self.store.active_orders() if o.side == OrderSide.BUY}
-        entry = portfolio.entry(ticker, int(quote.last), self.limits, equity=equity,
-                                day_start_equity=day_start, pending=buying)
-
-        def size(budget: int, unit: int) -> Sizing:
-            return portfolio.size_buy(ticker, unit, budget=budget, limits=self.limits,
-                                      trade_date=self._today(), day_start_equity=day_start,
-                                      equity=equity, kind=kind)
-
-        plan = plan_buy(quote, book, kind, quantity=quantity, price=price,
-                        amount_krw=amount_krw, entry=entry, size=size)
+        plan, market, kind = buy_order_plan(
+            ticker, quote, best_ask(book), self.portfolio(cash), self.limits,
+            quantity=quantity, price=price, amount_krw=amount_krw, equity=equity,
+            day_start=day_start, pending=buying, trade_date=self._today())
         held = self.store.open_trades(ticker=ticker)
         return self._intent(ticker, OrderSide.BUY, plan, market, kind, reason, strategy,
                             held[0].id if held else None), plan.note
@@ -360,10 +360,9 @@ class KISTradingEngine:
         if self.settings.verify_holdings:
             position = self.api.get_balance().get_position(ticker)
             sellable = position.sellable if position is not None else 0
-        quote = self._quote(ticker)
-        market, kind = instrument_of(quote)
-        plan = plan_sell(quote, kind, quantity=quantity, price=price,
-                         available=trade.open_quantity - pending, sellable=sellable)
+        plan, market, kind = sell_order_plan(
+            self._quote(ticker), quantity=quantity, price=price,
+            available=trade.open_quantity - pending, sellable=sellable)
         return self._intent(ticker, OrderSide.SELL, plan, market, kind, reason, trade.strategy,
                             trade.id), plan.note
 

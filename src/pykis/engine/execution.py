@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -28,6 +27,7 @@ from pykis.engine.store.states import UNANSWERED_STATES
 from pykis.market import KST
 from pykis.models import Order as BrokerOrder
 from pykis.models.base import millis
+from pykis.utils.clock import SYSTEM, Clock
 
 __all__ = ["ExecutionSettings", "Executor", "describe", "refused"]
 
@@ -66,8 +66,13 @@ def refused(error: BaseException) -> bool:
 
 class Executor:
     def __init__(self, api: KISAPIClient, store: Store, settings: ExecutionSettings, *,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
-        self.api, self.store, self.settings, self._sleep = api, store, settings, sleep
+                 sleep: Callable[[float], None] | None = None, clock: Clock = SYSTEM
+                 ) -> None:
+        self.api, self.store, self.settings = api, store, settings
+        # Waits and deadlines on one clock (a test's simulated one, or the wall clock);
+        # ``sleep`` alone, as before, replaces only the waiting.
+        self.clock = clock
+        self._sleep = sleep or clock.sleep
         # Why each order this process sent was refused, for its TradeResult: the store
         # keeps the words, this the error itself (its kind and KIS's code). One key per
         # order, so threads sending different orders never share an entry.
@@ -122,7 +127,7 @@ class Executor:
         """Look the order up until KIS's books say what became of it; with ``wait``,
         until it is found or ``settle_seconds`` have passed since it was sent (and as
         long again in real time at most, should the store's clock stand still)."""
-        deadline = time.monotonic() + self.settings.settle_seconds + 1.0
+        deadline = self.clock.monotonic() + self.settings.settle_seconds + 1.0
         while True:
             try:
                 self.resolve([self.store.get_order(order_id)])
@@ -130,7 +135,7 @@ class Executor:
                 log.warning("order %s: look-up failed (%s)", order_id, describe(error))
             row = self.store.get_order(order_id)
             if not wait or OrderState(row.state) not in UNANSWERED_STATES \
-                    or time.monotonic() >= deadline:
+                    or self.clock.monotonic() >= deadline:
                 return row
             self._sleep(max(self.settings.poll_interval, 0.05))
 
@@ -177,7 +182,7 @@ class Executor:
         """Follow an accepted order until it is filled or cancelled, or ``timeout``
         seconds pass (it keeps working at KIS then); fills are recorded as they come."""
         timeout = self.settings.fill_timeout if timeout is None else timeout
-        deadline = time.monotonic() + timeout
+        deadline = self.clock.monotonic() + timeout
         while row.broker_order_id is not None and not is_final(row):
             try:
                 broker = self._broker_order(row)
@@ -185,7 +190,7 @@ class Executor:
                     row = self.sync(row, broker)
             except ex.KISError as error:
                 log.warning("order %s: could not read it back (%s)", row.id, describe(error))
-            if is_final(row) or time.monotonic() >= deadline:
+            if is_final(row) or self.clock.monotonic() >= deadline:
                 break
             self._sleep(self.settings.poll_interval)
         return row

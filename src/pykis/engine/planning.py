@@ -5,24 +5,33 @@ Limit prices move onto the tick grid in the direction that never costs more than
 (a buy down, a sale up) and must lie within today's limits. A buy by KRW amount is a
 limit order at the best ask, sized so that its value and commission fit the amount: a
 market order could fill above the quote and spend more than the amount.
+
+``buy_order_plan`` / ``sell_order_plan`` are the engine's whole decision of an order
+from what it read (the quote, the best ask, the cash, what is held and working): the
+live engine (``KISTradingEngine._buy_intent`` / ``_sell_intent``) reads those over the
+network, the backtester (``pykis.backtest.rules``) from its own books, and both then
+call these, so the same inputs make the same order.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from pykis.api.validate import MAX_ORDER_QUANTITY
+from pykis.engine.instruments import instrument_of
 from pykis.engine.pnl import order_price
-from pykis.engine.portfolio import Sizing
-from pykis.engine.risk import EntryDecision
+from pykis.engine.portfolio import Portfolio, Sizing
+from pykis.engine.risk import EntryDecision, RiskLimits
 from pykis.exceptions import InvalidInputError
-from pykis.market import InstrumentKind, PriceLimits
+from pykis.market import InstrumentKind, Market, PriceLimits
 from pykis.models import OrderBook, OrderSide, Ticker
 
-__all__ = ["OrderPlan", "Refusal", "check_arguments", "plan_buy", "plan_sell"]
+__all__ = ["OrderPlan", "Refusal", "best_ask", "buy_order_plan", "check_arguments", "plan_buy",
+           "plan_sell", "sell_order_plan"]
 
 MAX_QUANTITY = MAX_ORDER_QUANTITY  # the client's bound (see pykis.api.validate)
 MAX_AMOUNT_KRW = 10**13  # ten trillion KRW: more than any one account's order can be
@@ -92,11 +101,17 @@ def _limits(ticker: Ticker) -> PriceLimits | None:
     return None
 
 
-def plan_buy(ticker: Ticker, book: OrderBook | None, kind: InstrumentKind, *,
+def best_ask(book: OrderBook | None) -> int | None:
+    """The book's lowest ask (None: no book, or no ask in it)."""
+    return (book.best_ask[0] or None) if book is not None and book.best_ask else None
+
+
+def plan_buy(ticker: Ticker, ask: int | None, kind: InstrumentKind, *,
              quantity: int | None, price: float | int | None, amount_krw: int | None,
              entry: EntryDecision, size: Callable[[int, int], Sizing]) -> OrderPlan:
     """A buy of ``quantity`` shares or of at most ``amount_krw`` KRW (exactly one), at
-    ``price`` (a limit) or at the market. ``size(budget, price)`` sizes a buy by amount
+    ``price`` (a limit) or at the market; ``ask``: the book's best ask (a buy by amount
+    is a limit there). ``size(budget, price)`` sizes a buy by amount
     (the portfolio's :meth:`~.portfolio.Portfolio.size_buy`: cash, risk rules)."""
     if (quantity is None) == (amount_krw is None):
         raise InvalidInputError("amount_krw", amount_krw,
@@ -112,8 +127,7 @@ def plan_buy(ticker: Ticker, book: OrderBook | None, kind: InstrumentKind, *,
                           f"{entry.max_value:,} KRW the position may still take", "risk")
         return OrderPlan("limit" if limit else "market", quantity, limit)
     amount = _count(amount_krw, "amount_krw")
-    if limit is None:
-        ask = book.best_ask[0] if book is not None and book.best_ask else None
+    if limit is None:  # at the best ask; without one, at the last price on the grid
         limit = ask or order_price(OrderSide.BUY, ticker.last, _limits(ticker), kind=kind)
     sized = size(amount, limit)
     if sized.quantity == 0:
@@ -143,3 +157,39 @@ def plan_sell(ticker: Ticker, kind: InstrumentKind, *, quantity: int | None,
                       + ("" if sellable is None else f", {sellable} sellable at KIS") + ")")
     limit = None if price is None else order_price(OrderSide.SELL, price, _limits(ticker), kind=kind)
     return OrderPlan("limit" if limit else "market", quantity, limit)
+
+
+def buy_order_plan(ticker: str, quote: Ticker, ask: int | None, portfolio: Portfolio,
+                   limits: RiskLimits, *, quantity: int | None, price: float | int | None,
+                   amount_krw: int | None, equity: int, day_start: int,
+                   pending: Iterable[str], trade_date: dt.date, reserved_cash: int = 0
+                   ) -> tuple[OrderPlan, Market, InstrumentKind]:
+    """The engine's buy: the instrument from ``quote``, the entry rules on ``portfolio``
+    (the engine's positions beside the cash it may spend; ``reserved_cash``: what working
+    buys hold of that cash, where it is not net of them already), the sizing, the order.
+    ``equity`` and ``day_start``: the account's equity and the day's opening equity (0
+    when no rule weighs them); ``pending``: tickers with buys in flight."""
+    market, kind = instrument_of(quote)
+    entry = portfolio.entry(ticker, int(quote.last), limits, equity=equity,
+                            day_start_equity=day_start, pending=pending)
+
+    def size(budget: int, unit: int) -> Sizing:
+        return portfolio.size_buy(ticker, unit, budget=budget, limits=limits,
+                                  trade_date=trade_date, day_start_equity=day_start,
+                                  equity=equity, kind=kind, reserved_cash=reserved_cash)
+
+    plan = plan_buy(quote, ask, kind, quantity=quantity, price=price, amount_krw=amount_krw,
+                    entry=entry, size=size)
+    return plan, market, kind
+
+
+def sell_order_plan(quote: Ticker, *, quantity: int | None, price: float | int | None,
+                    available: int, sellable: int | None
+                    ) -> tuple[OrderPlan, Market, InstrumentKind]:
+    """The engine's sale: the instrument from ``quote`` and the order (``available``: the
+    trade's shares not being sold already; ``sellable``: KIS's sellable quantity, None if
+    not checked)."""
+    market, kind = instrument_of(quote)
+    plan = plan_sell(quote, kind, quantity=quantity, price=price, available=available,
+                     sellable=sellable)
+    return plan, market, kind

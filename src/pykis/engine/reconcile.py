@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from collections import Counter
 
 from pykis import exceptions as ex
@@ -77,7 +76,8 @@ def _drop_intents(store: Store) -> list[int]:
 def _resolve(executor: Executor, store: Store, wait: bool) -> dict[str, list[int]]:
     outcome: dict[str, list[int]] = {"found": [], "not_booked": [], "still_unknown": []}
     settle = executor.settings.settle_seconds
-    deadline = time.monotonic() + settle + 1.0  # should the store's clock stand still
+    # As long again at most, should the store's clock stand still.
+    deadline = executor.clock.monotonic() + settle + 1.0
     while True:
         pending = store.unresolved_orders()
         if not pending:
@@ -85,7 +85,7 @@ def _resolve(executor: Executor, store: Store, wait: bool) -> dict[str, list[int
         step = executor.resolve(pending)
         outcome["found"] += step["found"]
         outcome["not_booked"] += step["not_booked"]
-        if not step["still_unknown"] or not wait or time.monotonic() >= deadline:
+        if not step["still_unknown"] or not wait or executor.clock.monotonic() >= deadline:
             outcome["still_unknown"] = step["still_unknown"]
             break
         # Some were sent moments ago: KIS may not have booked them yet.

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import inspect
+import itertools
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,8 +26,8 @@ from typing import Protocol, runtime_checkable
 
 from pykis.exceptions import InvalidInputError
 
-__all__ = ["Buy", "Hold", "Holding", "MovingAverageCross", "STRATEGIES", "Sell", "Signal",
-           "Strategy", "Tick", "strategy_named", "strategy_parameters"]
+__all__ = ["Buy", "DonchianBreakout", "Hold", "Holding", "MovingAverageCross", "STRATEGIES",
+           "Sell", "Signal", "Strategy", "Tick", "strategy_named", "strategy_parameters"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +139,56 @@ class MovingAverageCross:
         return ()
 
 
-STRATEGIES: dict[str, type] = {"hold": Hold, "moving_average_cross": MovingAverageCross}
+@dataclass
+class DonchianBreakout:
+    """Buys when the price trades above the highest of the previous ``entry`` prices (a
+    breakout of the Donchian channel), sells the position when it trades below the lowest
+    of the previous ``exit`` prices; one position per ticker. The classic turtle rule on
+    ticks: it rides trends and pays for whipsaws. An example to copy, not advice."""
+
+    entry: int = 20
+    exit: int = 10
+    amount_krw: int | None = None  # None: the engine's budget per position
+    name: str = "donchian_breakout"
+    _prices: dict[str, deque[int]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for argument in ("entry", "exit"):
+            value = getattr(self, argument)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise InvalidInputError(argument, value, "a whole number of prices >= 1")
+        amount = self.amount_krw
+        if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int)
+                                   or amount <= 0):
+            raise InvalidInputError("amount_krw", amount, "None or a whole number of KRW > 0")
+
+    @property
+    def warmup(self) -> int:
+        """Prices seen before the first decision: the longer channel, and this one."""
+        return max(self.entry, self.exit) + 1
+
+    def on_tick(self, tick: Tick, holding: Holding | None) -> Sequence[Signal]:
+        window = max(self.entry, self.exit)
+        prices = self._prices.setdefault(tick.ticker, deque(maxlen=window))
+        full = len(prices) == window
+        signals: Sequence[Signal] = ()
+        if full and holding is None:
+            top = max(itertools.islice(prices, window - self.entry, window))
+            if tick.price > top:
+                signals = (Buy(tick.ticker, amount_krw=self.amount_krw,
+                               reason=f"{tick.price:,} broke above the {self.entry}-price "
+                                      f"high {top:,}"),)
+        elif full:
+            bottom = min(itertools.islice(prices, window - self.exit, window))
+            if tick.price < bottom:
+                signals = (Sell(tick.ticker, reason=f"{tick.price:,} broke below the "
+                                                    f"{self.exit}-price low {bottom:,}"),)
+        prices.append(tick.price)
+        return signals
+
+
+STRATEGIES: dict[str, type] = {"hold": Hold, "moving_average_cross": MovingAverageCross,
+                               "donchian_breakout": DonchianBreakout}
 
 
 def strategy_parameters(name: str) -> tuple[str, ...] | None:

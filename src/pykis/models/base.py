@@ -37,6 +37,8 @@ def _number(value: Any) -> int | float | Decimal:
     ValueError otherwise. "" and "-" (KIS's blanks) read as 0."""
     if isinstance(value, bool):
         raise ValueError(f"not a number: {value!r}")
+    if isinstance(value, str) and len(value) < 18 and value.isascii() and value.isdigit():
+        return int(value)  # what KIS sends most: plain digits, far below LIMIT
     if isinstance(value, str):
         text = value.strip().replace(",", "")
         if text in ("", "-"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -76,6 +77,15 @@ class SimConfig:
     rate_window: WindowKind = WindowKind.SLIDING
     start: dt.datetime | None = None  # None: the wall clock
     frozen: bool = False
+    # How fast simulator time runs against the wall clock while not frozen (60: a wall
+    # second is a simulated minute).
+    speed: float = 1.0
+    # Replay (``pykis.sim.replay``): the listings with bars in this HistoryStore folder
+    # follow them instead of their synthetic paths; the clock starts at ``replay_from``
+    # (a date: a minute before its open; a datetime: then; None: the first stored day)
+    # unless ``start`` says otherwise.
+    replay: str | os.PathLike[str] | None = None
+    replay_from: dt.date | dt.datetime | str | None = None
     # Demo mode: today (the clock's date) trades around the clock whatever day it is;
     # history keeps the KRX calendar (no weekend or holiday bars, KRX sessions).
     always_open: bool = False

@@ -23,7 +23,8 @@ from pykis.sim.env import Reason
 from pykis.sim.errors import SimError
 from pykis.sim.intraday import Trade
 from pykis.sim.market import MarketState, Quote
-from pykis.sim.matching import allocate, sweep
+from pykis.sim.matching import allocate, allocate_replayed, sweep
+from pykis.sim.replay import replay_arrival
 
 __all__ = ["Exchange", "ORDER_TYPES", "OrderRequest", "OrderType"]
 
@@ -230,7 +231,10 @@ class Exchange:
         account.working[order.number] = order
         order.seen = quote.index
         self._emit("accepted", order, None)
-        if quote.session is Session.REGULAR and quote.index >= 0:
+        # A replayed listing has no book to trade against: its orders wait for the
+        # recorded trades (``matching.allocate_replayed``).
+        if quote.session is Session.REGULAR and quote.index >= 0 \
+                and not self.market.replayed(order.code):
             self._arrive(order, kind, quote)
         if order.is_open and (kind.ioc or kind.fok):
             order.canceled += order.remaining
@@ -258,11 +262,15 @@ class Exchange:
             code, day, first, min(now_ts, close_ts))
         # A liquid day has 100,000+ trades: only those at a price some order takes can
         # fill anything, so only they are looked at one by one.
+        arrival = replay_arrival(self.market.path(code, day)) \
+            if self.market.replayed(code) else None
         for n in np.flatnonzero(_reachable(orders, prices)).tolist():
             index = start + n
             trade = Trade(float(times[n]), int(prices[n]), int(volumes[n]), bool(auction[n]))
             waiting = [o for o in orders if o.seen < index and o.is_open]
-            for order, qty, price in allocate(waiting, trade):
+            fills = allocate(waiting, trade) if arrival is None else \
+                allocate_replayed(waiting, trade, index, arrival)
+            for order, qty, price in fills:
                 self._book_fill(order, qty, price, trade.ts)
             for order in waiting:
                 order.seen = index

@@ -21,7 +21,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import numpy as np
 
@@ -32,6 +32,9 @@ from pykis.sim import paths
 from pykis.sim.daily import DailyBar, DailyHistory, stable_seed
 from pykis.sim.intraday import IntradayPath, Trade
 from pykis.sim.universe import Instrument
+
+if TYPE_CHECKING:
+    from pykis.sim.replay import ReplaySource
 
 __all__ = ["AlwaysOpenCalendar", "Book", "MarketState", "Quote", "Trade"]
 
@@ -141,6 +144,9 @@ class MarketState:
         self._memo: dict[tuple, Any] = {}
         self._taken: dict[tuple[str, dt.date, int], dict[tuple[str, int], int]] = {}
         self._recent: dict[tuple[str, dt.date], IntradayPath] = {}  # this market's paths
+        # Stored bars that drive some listings instead of their synthetic paths
+        # (``pykis.sim.replay``); set by the state before the market answers anything.
+        self.replay: ReplaySource | None = None
 
     # --- set-up -------------------------------------------------------------------
     def bind(self, clock: Clock, activity: float = 1.0,
@@ -187,8 +193,16 @@ class MarketState:
     def history(self, code: str) -> DailyHistory:
         if code not in self._histories:
             inst = self.universe[code]
-            self._histories[code] = DailyHistory(inst, self.seed, self.calendar, FIRST_DAY)
+            if self.replayed(code):
+                self._histories[code] = self.replay.history(inst, self.seed, self.calendar,
+                                                            FIRST_DAY)
+            else:
+                self._histories[code] = DailyHistory(inst, self.seed, self.calendar, FIRST_DAY)
         return self._histories[code]
+
+    def replayed(self, code: str) -> bool:
+        """Whether ``code`` follows stored bars (``pykis.sim.replay``)."""
+        return self.replay is not None and code in self.replay
 
     def bar(self, code: str, day: dt.date) -> DailyBar:
         """The bar of ``day``, also of a day this market had a session on that the
@@ -211,6 +225,8 @@ class MarketState:
         schedule = self.schedule(day)
         hours = (schedule.regular_open.timestamp(), schedule.closing_auction_start.timestamp(),
                  schedule.regular_close.timestamp())
+        if self.replayed(code):
+            return self.replay.path(self.universe[code], bar, hours[0], hours[2])
         key = (self.seed, self.universe[code], bar, hours)
         with _PATHS_LOCK:
             path = _PATHS.get(key)

@@ -6,17 +6,21 @@
   price, then time priority among the resting orders it crosses (each side separately):
   a limit order at its own price when the market trades through it, a price-less order
   at the trade price, and every order at the single price of an auction.
+* Replayed listings (``pykis.sim.replay``) follow instead the fill model of recorded
+  trades, ``pykis.history.fills`` (the backtester's, written once there): nothing fills
+  on arrival, a marketable limit fills at its limit on the next recorded trade at or
+  beyond it, a resting one only on a trade through it (``allocate_replayed``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from pykis.models import OrderSide
 from pykis.sim.accounts import Order
 from pykis.sim.intraday import Trade
 
-__all__ = ["allocate", "crosses", "sweep"]
+__all__ = ["allocate", "allocate_replayed", "crosses", "sweep"]
 
 
 def crosses(order: Order, price: int) -> bool:
@@ -53,7 +57,8 @@ def allocate(orders: list[Order], trade: Trade) -> list[tuple[Order, int, int]]:
     fills = []
     for side in (OrderSide.BUY, OrderSide.SELL):
         volume = trade.volume
-        crossing = [o for o in orders if o.side is side and o.is_open and crosses(o, trade.price)]
+        crossing = [o for o in orders if o.side is side and o.is_open
+                    and crosses(o, trade.price)]
         for order in sorted(crossing, key=_priority):
             if volume == 0:
                 break
@@ -62,3 +67,23 @@ def allocate(orders: list[Order], trade: Trade) -> list[tuple[Order, int, int]]:
             fills.append((order, qty, trade.price if at_trade else order.price))
             volume -= qty
     return fills
+
+
+def allocate_replayed(orders: list[Order], trade: Trade, index: int,
+                      arrival: Callable[[Order], tuple[int, int | None]]
+                      ) -> list[tuple[Order, int, int]]:
+    """(order, quantity, price) for the resting ``orders`` that recorded trade ``index``
+    of a replayed listing fills, by ``pykis.history.fills``; ``arrival(order)``: the
+    index and price of the last trade before the order arrived (-1, None: none yet)."""
+    from pykis.history.fills import Resting, is_marketable
+    from pykis.history.fills import allocate as allocate_recorded
+
+    waiting = []
+    for order in orders:
+        after, last = arrival(order)
+        buy = order.side is OrderSide.BUY
+        waiting.append(Resting(buy, order.price or None, order.remaining if order.is_open
+                               else 0, index == after + 1,
+                               is_marketable(buy, order.price or None, last), order.number))
+    return [(orders[at], qty, price)
+            for at, qty, price in allocate_recorded(waiting, trade.price, trade.volume)]

@@ -60,7 +60,7 @@ class WsSession:
 
     id: int
     generation: int = 0
-    opened: float = 0.0  # time.monotonic() at connection
+    opened: float = 0.0  # the network's monotonic time at connection (RealtimeHub.monotonic)
     account: Account | None = None  # known from the first valid approval key
     registrations: dict[tuple[str, str], None] = field(default_factory=dict)  # ordered set
     ciphers: dict[str, tuple[str, str]] = field(default_factory=dict)  # tr_id -> (key, iv)
@@ -72,17 +72,19 @@ class WsSession:
 @dataclass
 class WsFaults:
     """Network faults of the real-time sessions, set through the control plane. Times
-    are wall-clock (time.monotonic): they are about the network, not the market."""
+    are the network's (``RealtimeHub.monotonic``: the simulator's time source, the wall
+    clock unless a test's), not the market's: they do not follow jumps of the market."""
 
     drop_every: float | None = None  # close every session this long after it opened
     stall_until: float = 0.0  # sessions send nothing (not even PINGPONG) until then
     extra_fields: int = 0  # values appended to every data record
     generation: int = 0  # sessions opened in an older generation are dropped
     dropped: int = 0  # sessions closed by a fault so far
+    monotonic: Callable[[], float] = field(default=time.monotonic, repr=False)  # the hub's
 
     def as_dict(self) -> dict[str, Any]:
         return {"drop_every": self.drop_every,
-                "stalled_for": max(0.0, self.stall_until - time.monotonic()),
+                "stalled_for": max(0.0, self.stall_until - self.monotonic()),
                 "extra_fields": self.extra_fields, "dropped": self.dropped}
 
 
@@ -90,17 +92,21 @@ class RealtimeHub:
     def __init__(self, sim: SimState) -> None:
         self.sim = sim
         self.sessions: dict[int, WsSession] = {}
-        self.faults = WsFaults()
+        self.faults = WsFaults(monotonic=self.monotonic)
         self._ids = itertools.count(1)
         self._rng = random.Random(f"ws:{sim.config.seed}")
         self._wakers: dict[int, Callable[[], None]] = {}
+
+    def monotonic(self) -> float:
+        """Network time: the simulator clock's source (``SimClock.follow``)."""
+        return self.sim.clock.source.monotonic()
 
     # --- connections ---------------------------------------------------------------
     def open(self, waker: Callable[[], None] | None = None) -> WsSession:
         """A new session; ``waker`` is called (from any thread) when it has frames due
         sooner than its next look: a notice, or a trade made by hand."""
         session = WsSession(next(self._ids), generation=self.faults.generation,
-                            opened=time.monotonic())
+                            opened=self.monotonic())
         self.sessions[session.id] = session
         if waker is not None:
             self._wakers[session.id] = waker
@@ -120,18 +126,18 @@ class RealtimeHub:
         faults = self.faults
         due = session.generation < faults.generation or (
             faults.drop_every is not None
-            and time.monotonic() - session.opened >= faults.drop_every)
+            and self.monotonic() >= session.opened + faults.drop_every)
         if due:
             faults.dropped += 1
         return due
 
     def stalled(self) -> bool:
-        return time.monotonic() < self.faults.stall_until
+        return self.monotonic() < self.faults.stall_until
 
     def reset(self) -> None:
         """Faults off and every session closed (its accounts are gone)."""
         generation = self.faults.generation
-        self.faults = WsFaults(generation=generation)
+        self.faults = WsFaults(generation=generation, monotonic=self.monotonic)
         self.drop_all()
 
     def drop_all(self) -> None:
@@ -139,7 +145,7 @@ class RealtimeHub:
         self.wake()
 
     def stall(self, seconds: float) -> None:
-        self.faults.stall_until = time.monotonic() + seconds
+        self.faults.stall_until = self.monotonic() + seconds
 
     def heartbeat(self) -> str:
         stamp = self.sim.clock.now().strftime("%Y%m%d%H%M%S")

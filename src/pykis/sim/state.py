@@ -25,6 +25,7 @@ from pykis.sim.extras import AccountExtras
 from pykis.sim.faults import FaultPlan
 from pykis.sim.market import AlwaysOpenCalendar, MarketState
 from pykis.sim.ratelimit import RateLimiter
+from pykis.sim.replay import replay_source, replay_start
 from pykis.sim.universe import build_universe
 
 __all__ = ["SimState"]
@@ -37,7 +38,11 @@ class SimState:
     def __init__(self, config: SimConfig | None = None) -> None:
         self.config = config or SimConfig()
         self.lock = threading.RLock()
-        self.clock = SimClock(self.config.start, frozen=self.config.frozen)
+        self.replay = replay_source(self.config)
+        start = self.config.start
+        if self.replay is not None and start is None:
+            start = replay_start(self.replay, self.config.replay_from)
+        self.clock = SimClock(start, frozen=self.config.frozen, speed=self.config.speed)
         self.rate_limits = dict(self.config.rate_limits)
         self.limiter = RateLimiter(self.config.rate_window)
         self.reset()
@@ -61,6 +66,7 @@ class SimState:
             # The always-open calendar's live day comes from this clock; the listings'
             # trade rates are scaled by the config's activity (before any trade is drawn).
             self.market.bind(self.clock, self.config.activity, self.config.calendar)
+            self.market.replay = self.replay
             self.exchange = Exchange(self.market, self.costs)
             self.extras = AccountExtras(self.exchange)  # reservations, conditions, P&L
             secret = hashlib.sha256(f"pykis-sim:{seed}".encode()).digest()

@@ -25,7 +25,7 @@ import random
 import re
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -80,6 +80,10 @@ class StreamSettings:
     recovery_grace: float = 1.0  # quiet time that ends a recovery of missed notices
     recovery_rounds: int = 5
     queue_size: int = 100_000  # market events a watcher may fall behind by
+    # How a connection is opened: websockets' ``connect`` (None), or a stand-in with its
+    # signature, e.g. the simulator's in-process endpoint
+    # (``pykis.sim.serve.ws_transport.SimWebSocket``).
+    connect: Callable[..., Any] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not 1 <= self.max_subscriptions <= KIS_LIMIT:
@@ -304,7 +308,8 @@ class AsyncStream:
         except ex.AuthenticationError as error:
             raise _Fatal(error) from None
         self._approval = approval
-        async with connect(self.settings.url, ping_interval=None, close_timeout=2,
+        opener = self.settings.connect or connect
+        async with opener(self.settings.url, ping_interval=None, close_timeout=2,
                            open_timeout=self.settings.open_timeout, max_size=2 ** 23,
                            logger=_WIRE_LOG) as ws:
             self._ws = ws
@@ -346,8 +351,9 @@ class AsyncStream:
             raise _Reconnect("not connected")
         answer = asyncio.get_running_loop().create_future()
         self._answers.setdefault(key, deque()).append(answer)
-        await ws.send(subscribe_message(self._approval, key[0], key[1], subscribe))
+        # The send too: a connection that stopped reading must not hold the caller.
         async with asyncio.timeout(self.settings.answer_timeout):
+            await ws.send(subscribe_message(self._approval, key[0], key[1], subscribe))
             return await answer
 
     def _lose_answers(self) -> None:

@@ -16,9 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from pykis.models import Order, OrderStatus, Trade
-from pykis.models.base import millis
+from pykis.models.base import LIMIT, millis
 from pykis.models.order import order_kind
-from pykis.websocket.protocol import NoticeEvent
+from pykis.websocket.events import NoticeEvent
+from pykis.websocket.live import live_model
 
 __all__ = ["NoticeBook", "Update"]
 
@@ -95,14 +96,14 @@ class NoticeBook:
         shares, value = filled - done.shares, cost - done.value
         if shares <= 0:
             return None
-        source = "notice" if event is not None else "snapshot"
-        moment = event.time if event is not None else self._now()
         if value <= 0:  # a ledger without amounts: the order's own price is the best guess
             value = shares * (order.average or order.price or 0)
         # Several fills merged into one: ``cost`` is their exact value, ``price`` the
         # average, rounded to the won.
-        return self._deliver(order, done, shares, value, moment, source,
-                             event.info if event is not None else dict(order.info))
+        if event is not None:
+            return self._deliver(order, done, shares, value, event, "notice")
+        now = self._now()  # the delivery's time, taken now
+        return self._deliver(order, done, shares, value, order, "snapshot", (now, millis(now)))
 
     # --- live notices ------------------------------------------------------------------------
     def apply_notice(self, event: NoticeEvent) -> list[Update]:
@@ -134,8 +135,7 @@ class NoticeBook:
         shares = min(event.quantity, order.amount - done.shares)
         if shares <= 0:
             return []
-        trade = self._deliver(order, done, shares, shares * event.price, event.time,
-                              "notice", event.info)
+        trade = self._deliver(order, done, shares, shares * event.price, event, "notice")
         return [Update(self.orders[order.id], trade)]
 
     def _moved(self, event: NoticeEvent, kind: str) -> list[Update]:
@@ -156,7 +156,10 @@ class NoticeBook:
 
     # --- helpers ------------------------------------------------------------------------------
     def _deliver(self, order: Order, done: _Delivered, shares: int, value: int,
-                 moment: dt.datetime, source: str, info: dict) -> Trade:
+                 origin: NoticeEvent | Order, source: str,
+                 when: tuple[dt.datetime, int] | None = None) -> Trade:
+        """A fill of ``shares`` worth ``value`` told by ``origin`` (a notice, timed by it,
+        or a snapshot of the order, timed ``when``); the order is brought up to date."""
         done.shares += shares
         done.value += value
         done.fills += 1
@@ -167,23 +170,52 @@ class NoticeBook:
         self.orders[order.id] = order.model_copy(update={
             "filled": filled, "cost": cost, "average": round(cost / filled),
             "remaining": remaining, "status": status})
-        return Trade.model_construct(
-            symbol=order.symbol, timestamp=millis(moment), datetime=moment,
-            price=round(value / shares), amount=shares, cost=value, side=order.side,
-            id=f"{order.id}-{done.fills}", order_id=order.id,
-            info={**info, "source": source})
+        return _fill(_Fill(order, shares, value, f"{order.id}-{done.fills}", origin, source,
+                           when or origin.when))  # type: ignore[union-attr]
 
     def _new_order(self, event: NoticeEvent) -> Order:
-        moment = event.time
+        moment, timestamp = event.when
         kind, time_in_force = order_kind(event["ODER_KIND"])
-        order = Order(
+        price = _bounded(int(event["ODER_PRC"] or 0), "ODER_PRC")
+        quantity = _bounded(event.order_quantity, "ODER_QTY")
+        # The values are typed and in range already (the codec checked the numbers): built
+        # without validation, as Order(...) would have built it.
+        order = Order.model_construct(
             id=event.order_id, org_no=event["BRNC_NO"], symbol=event.symbol, side=event.side,
             type=kind, time_in_force=time_in_force, status=OrderStatus.OPEN,
-            price=int(event["ODER_PRC"] or 0) or None, amount=event.order_quantity,
-            remaining=event.order_quantity, timestamp=millis(moment), datetime=moment,
-            original_id=event.original_id, info=event.info)
+            price=price or None, amount=quantity, remaining=quantity, timestamp=timestamp,
+            datetime=moment, original_id=event.original_id, info=event.info)
         self.orders[order.id] = order
         return order
+
+
+def _bounded(number: int, name: str) -> int:
+    """``number`` if a model takes it (below ``LIMIT``, as ``Won`` and ``Count`` check)."""
+    if not 0 <= number < LIMIT:
+        raise ValueError(f"{name} out of range")  # never the value: it is the account's
+    return number
+
+
+@dataclass(frozen=True, slots=True)
+class _Fill:
+    """What a fill's ``Trade`` is made of; the Trade converts it when read."""
+
+    order: Order
+    shares: int
+    value: int
+    id: str
+    origin: NoticeEvent | Order  # what told of it: its values become the Trade's info
+    source: str  # "notice" or "snapshot"
+    when: tuple[dt.datetime, int]
+
+
+_fill = live_model(Trade, {
+    "info": lambda f: {**f.origin.info, "source": f.source}, "symbol": lambda f: f.order.symbol,
+    "timestamp": lambda f: f.when[1], "datetime": lambda f: f.when[0],
+    "price": lambda f: round(f.value / f.shares), "amount": lambda f: f.shares,
+    "cost": lambda f: f.value, "side": lambda f: f.order.side, "id": lambda f: f.id,
+    "order_id": lambda f: f.order.id,
+})
 
 
 def _changed(known: Order | None, order: Order) -> bool:

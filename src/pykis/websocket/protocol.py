@@ -31,320 +31,33 @@ import binascii
 import datetime as dt
 import json
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from operator import itemgetter
-from typing import Any
 
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from pykis.market import KST
-from pykis.models.order import OrderSide
-from pykis.websocket.fields import FIELDS
+from pykis.websocket.events import (
+    EVENTS,
+    BookEvent,
+    Event,
+    NoticeEvent,
+    TradeEvent,
+    UnreadableRecord,
+)
 
 __all__ = [
-    "BookEvent", "Codec", "ControlEvent", "Event", "Heartbeat", "NoticeEvent",
+    "EVENTS", "BookEvent", "Codec", "ControlEvent", "Event", "Heartbeat", "NoticeEvent",
     "ProtocolError", "TradeEvent", "UnreadableRecord", "subscribe_message",
 ]
 
-# Every int() takes this many digits, whatever sys.set_int_max_str_digits says (640 is
-# its floor); a longer run of digits goes to the exact, slower check.
-_FAST_DIGITS = 640
+_new = object.__new__
 
 
 class ProtocolError(ValueError):
     """A frame that cannot be read."""
-
-
-class Event:
-    """One data record: its TR and values, read by the documented field names."""
-
-    __slots__ = ("tr_id", "values", "_today")
-    names: tuple[str, ...] = ()  # the documented layout, set per TR by _layout
-    width: int = 0  # len(names)
-    _index: dict[str, int] = {}
-    # The fields models read as numbers, checked by ``unreadable`` when a record is
-    # decoded: whole numbers KIS sends unsigned, whole numbers with a sign, fractions.
-    unsigned: tuple[str, ...] = ()
-    signed: tuple[str, ...] = ()
-    fractions: tuple[str, ...] = ()
-    # unreadable(values): the first of them that does not convert, or None; set by _layout.
-    unreadable: Callable[[list[str]], str | None] = staticmethod(lambda values: None)
-
-    def __init__(self, tr_id: str, values: list[str], today: Callable[[], dt.date]) -> None:
-        # The day is looked up only when a time is read: most records never need it.
-        self.tr_id, self.values, self._today = tr_id, values, today
-
-    def __getitem__(self, name: str) -> str:
-        return self.values[self._index[name]]
-
-    @property
-    def info(self) -> dict[str, Any]:
-        """Every value by its KIS name; values past the documented layout under 'extra'."""
-        named = dict(zip(self.names, self.values))
-        named["extra"] = self.values[len(self.names):]
-        return named
-
-    @property
-    def extra(self) -> list[str]:
-        return self.values[len(self.names):]
-
-    def _int(self, name: str) -> int:
-        text = self.values[self._index[name]]
-        return int(text) if text else 0
-
-    def _time(self, name: str) -> dt.datetime:
-        return _moment(self._today(), self.values[self._index[name]])
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.tr_id}, {self.values[:4]}...)"
-
-
-def _moment(day: dt.date, hhmmss: str) -> dt.datetime:
-    try:
-        clock = dt.time(int(hhmmss[:2]), int(hhmmss[2:4]), int(hhmmss[4:6]))
-    except (ValueError, IndexError):
-        clock = dt.time()
-    return dt.datetime.combine(day, clock, KST)
-
-
-def _layout(cls: type[Event], tr_id: str) -> type[Event]:
-    cls.names = FIELDS[tr_id]
-    cls.width = len(cls.names)
-    cls._index = index = {name: i for i, name in enumerate(cls.names)}
-    numbers = tuple((name, index[name], int) for name in cls.unsigned + cls.signed) + tuple(
-        (name, index[name], float) for name in cls.fractions)
-    cls.unreadable = staticmethod(_checker(
-        [index[name] for name in cls.unsigned], numbers[len(cls.unsigned):], numbers))
-    return cls
-
-
-def _checker(unsigned: list[int], others: tuple[tuple[str, int, type], ...],
-             numbers: tuple[tuple[str, int, type], ...]) -> Callable[[list[str]], str | None]:
-    """``unreadable`` of a layout. A field converts as its property converts it ("" reads
-    as 0). The usual record passes at once: its unsigned numbers are ASCII digits (one
-    join and ``bytes.isdigit``, which is much faster than ``str.isdecimal``) and the few
-    others convert; anything else is looked at field by field."""
-    # itemgetter of one index gives the value, not a 1-tuple: "".join reads it the same.
-    pick = itemgetter(*unsigned) if unsigned else (lambda values: ())
-
-    def unreadable(values: list[str]) -> str | None:
-        try:
-            digits = "".join(pick(values)).encode()
-            if (digits.isdigit() or not digits) and len(digits) <= _FAST_DIGITS:
-                for _, index, convert in others:
-                    text = values[index]
-                    if text:
-                        convert(text)
-                return None
-        except ValueError:
-            pass
-        for name, index, convert in numbers:
-            text = values[index]
-            try:
-                if text:
-                    convert(text)
-            except ValueError:
-                return name
-        return None
-
-    return unreadable
-
-
-_AGGRESSOR = {"1": OrderSide.BUY, "5": OrderSide.SELL}
-
-
-class TradeEvent(Event):
-    """A trade (H0STCNT0)."""
-
-    __slots__ = ()
-    unsigned = ("STCK_PRPR", "CNTG_VOL", "STCK_OPRC", "STCK_HGPR", "STCK_LWPR", "ACML_VOL",
-                "ACML_TR_PBMN", "BIDP1", "ASKP1")
-    signed = ("PRDY_VRSS",)
-    fractions = ("PRDY_CTRT",)
-
-    @property
-    def symbol(self) -> str:
-        return self.values[0]
-
-    @property
-    def time(self) -> dt.datetime:
-        day = self["BSOP_DATE"]
-        if len(day) == 8 and day.isdigit():
-            try:
-                return _moment(dt.date(int(day[:4]), int(day[4:6]), int(day[6:])),
-                               self["STCK_CNTG_HOUR"])
-            except ValueError:
-                pass  # not a date: today's, as for a record without one
-        return self._time("STCK_CNTG_HOUR")
-
-    @property
-    def price(self) -> int:
-        return self._int("STCK_PRPR")
-
-    @property
-    def volume(self) -> int:
-        """Shares traded in this trade."""
-        return self._int("CNTG_VOL")
-
-    @property
-    def change(self) -> int:
-        return self._int("PRDY_VRSS")
-
-    @property
-    def change_percent(self) -> float:
-        return float(self["PRDY_CTRT"] or 0)
-
-    @property
-    def open(self) -> int:
-        return self._int("STCK_OPRC")
-
-    @property
-    def high(self) -> int:
-        return self._int("STCK_HGPR")
-
-    @property
-    def low(self) -> int:
-        return self._int("STCK_LWPR")
-
-    @property
-    def cumulative_volume(self) -> int:
-        return self._int("ACML_VOL")
-
-    @property
-    def cumulative_value(self) -> int:
-        return self._int("ACML_TR_PBMN")
-
-    @property
-    def bid(self) -> int:
-        return self._int("BIDP1")
-
-    @property
-    def ask(self) -> int:
-        return self._int("ASKP1")
-
-    @property
-    def side(self) -> OrderSide | None:
-        """Who took liquidity: BUY (traded at the ask), SELL, or None (auction)."""
-        return _AGGRESSOR.get(self["CCLD_DVSN"])
-
-
-class BookEvent(Event):
-    """A 10-level order book snapshot (H0STASP0)."""
-
-    __slots__ = ()
-    unsigned = FIELDS["H0STASP0"][3:45]  # ten prices and quantities a side, the totals
-
-    @property
-    def symbol(self) -> str:
-        return self.values[0]
-
-    @property
-    def time(self) -> dt.datetime:
-        return self._time("BSOP_HOUR")
-
-    @property
-    def asks(self) -> list[tuple[int, int]]:
-        v = self.values
-        return [(int(v[3 + i] or 0), int(v[23 + i] or 0)) for i in range(10)]
-
-    @property
-    def bids(self) -> list[tuple[int, int]]:
-        v = self.values
-        return [(int(v[13 + i] or 0), int(v[33 + i] or 0)) for i in range(10)]
-
-    @property
-    def total_ask(self) -> int:
-        return self._int("TOTAL_ASKP_RSQN")
-
-    @property
-    def total_bid(self) -> int:
-        return self._int("TOTAL_BIDP_RSQN")
-
-
-class NoticeEvent(Event):
-    """An execution notice for the account (H0STCNI0 real / H0STCNI9 paper): an order,
-    amendment or cancellation accepted or refused (CNTG_YN 1), or a fill (CNTG_YN 2)."""
-
-    __slots__ = ()
-    unsigned = ("CNTG_QTY", "CNTG_UNPR", "ODER_QTY", "ODER_PRC")
-
-    @property
-    def kind(self) -> str:
-        """ "filled", "rejected", "expired" (an IOC/FOK remainder cancelled), "amended",
-        "canceled" or "accepted"."""
-        if self["CNTG_YN"] == "2":
-            return "filled"
-        if self["RFUS_YN"] == "1":
-            return "rejected"
-        if self["ACPT_YN"] == "3":
-            return "expired"
-        return {"1": "amended", "2": "canceled"}.get(self["RCTF_CLS"], "accepted")
-
-    @property
-    def order_id(self) -> str:
-        """The order number without leading zeros, as ``Order.id``."""
-        return _number(self["ODER_NO"])
-
-    @property
-    def original_id(self) -> str | None:
-        return _number(self["OODER_NO"]) or None
-
-    @property
-    def symbol(self) -> str:
-        return self["STCK_SHRN_ISCD"]
-
-    @property
-    def side(self) -> OrderSide:
-        return OrderSide.SELL if self["SELN_BYOV_CLS"] == "01" else OrderSide.BUY
-
-    @property
-    def quantity(self) -> int:
-        """This fill's shares (a fill) or the order's quantity (an acceptance)."""
-        return self._int("CNTG_QTY")
-
-    @property
-    def price(self) -> int:
-        """This fill's price (a fill) or the order's price (an acceptance)."""
-        return self._int("CNTG_UNPR")
-
-    @property
-    def order_quantity(self) -> int:
-        return self._int("ODER_QTY")
-
-    @property
-    def time(self) -> dt.datetime:
-        return self._time("STCK_CNTG_HOUR")
-
-    @property
-    def account(self) -> str:
-        return self["ACNT_NO"]
-
-
-def _number(text: str) -> str:
-    """An order number without its leading zeros; "" for none (or not a number)."""
-    text = text.strip()
-    if not text.isdecimal() or len(text) > _FAST_DIGITS:
-        return ""
-    return str(int(text)) if int(text) else ""
-
-
-_layout(TradeEvent, "H0STCNT0")
-_layout(BookEvent, "H0STASP0")
-_layout(NoticeEvent, "H0STCNI0")
-_numbers_of_notice = NoticeEvent.unreadable
-_ORDER_NO = NoticeEvent._index["ODER_NO"]
-
-
-def _notice_unreadable(values: list[str]) -> str | None:
-    """A notice also needs its order's number: it is about nothing without one."""
-    return _numbers_of_notice(values) or (None if _number(values[_ORDER_NO]) else "ODER_NO")
-
-
-NoticeEvent.unreadable = staticmethod(_notice_unreadable)
-EVENTS: dict[str, type[Event]] = {"H0STCNT0": TradeEvent, "H0STASP0": BookEvent,
-                                  "H0STCNI0": NoticeEvent, "H0STCNI9": NoticeEvent}
 
 
 @dataclass(frozen=True, slots=True)
@@ -370,15 +83,6 @@ class Heartbeat:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class UnreadableRecord:
-    """A record of a data frame whose numbers do not convert, in place of its event:
-    to be skipped (``reason`` names the field, and its value for market data)."""
-
-    tr_id: str
-    reason: str
-
-
 def subscribe_message(approval_key: str, tr_id: str, tr_key: str, subscribe: bool = True
                       ) -> str:
     """The text frame that registers (or removes) one (tr_id, tr_key)."""
@@ -393,7 +97,7 @@ class Codec:
     """Decodes KIS's frames; keeps the AES key and iv each subscription answer brings."""
 
     def __init__(self, today: Callable[[], dt.date] | None = None) -> None:
-        self._today = today or (lambda: dt.datetime.now(KST).date())
+        self._today = today or _Today()
         self._ciphers: dict[str, tuple[bytes, bytes]] = {}
 
     def decode(self, frame: str | bytes
@@ -405,7 +109,7 @@ class Codec:
         first = text[:1]
         if first == "0" or first == "1":
             # The hot path of a busy stream: one split per level, no regular expressions,
-            # and a plain frame of one readable trade built without further calls.
+            # and a plain frame of one readable record built without further calls.
             try:
                 _, tr_id, count_text, payload = text.split("|", 3)
                 cls = EVENTS[tr_id]
@@ -414,11 +118,11 @@ class Codec:
             if first == "1":
                 payload = self._decrypt(tr_id, payload)
             values = payload.split("^")
-            if count_text == "001" and len(values) >= cls.width:
-                bad = cls.unreadable(values)
-                if bad is None:
-                    return [cls(tr_id, values, self._today)]
-                return [_unreadable(cls, tr_id, bad, values)]
+            if count_text == "001" and len(values) >= cls.width \
+                    and cls.layout.one(values):
+                event = _new(cls)  # what __init__ does, without its call
+                event.tr_id, event.values, event._today = tr_id, values, self._today
+                return [event]
             return self._records(cls, tr_id, count_text, values)
         if first == "{":
             return [self._control(text)]
@@ -433,11 +137,18 @@ class Codec:
         size, left = divmod(len(values), count) if count > 0 else (0, 1)
         if left or size < cls.width:
             raise ProtocolError(f"{tr_id}: {len(values)} values do not make {count} records")
-        events: list[Event | UnreadableRecord] = []
-        for start in range(0, len(values), size):
-            record = values[start:start + size] if count > 1 else values
-            bad = cls.unreadable(record)
-            events.append(cls(tr_id, record, self._today) if bad is None
+        records = [values[start:start + size] for start in range(0, len(values), size)] \
+            if count > 1 else [values]
+        today, events = self._today, []
+        if cls.layout.readable(values, count, size):  # the usual frame: all of it reads
+            for record in records:
+                event = _new(cls)
+                event.tr_id, event.values, event._today = tr_id, record, today
+                events.append(event)
+            return events
+        for record in records:
+            bad = cls.layout.culprit(record)
+            events.append(cls(tr_id, record, today) if bad is None
                           else _unreadable(cls, tr_id, bad, record))
         return events
 
@@ -495,6 +206,22 @@ def _utf8(frame: bytes) -> str:
     except (UnicodeDecodeError, TypeError):
         raise ProtocolError(f"a binary frame that is not UTF-8 text ({len(frame)} bytes)"
                             ) from None
+
+
+class _Today:
+    """Today's date in Seoul, looked up at most once a second (a date can only change
+    on a whole second, and a day's first trade is read within it)."""
+
+    __slots__ = ("_second", "_day")
+
+    def __init__(self) -> None:
+        self._second, self._day = -1, dt.date.min
+
+    def __call__(self) -> dt.date:
+        second = int(time.time())
+        if second != self._second:
+            self._day, self._second = dt.datetime.fromtimestamp(second, KST).date(), second
+        return self._day
 
 
 def _unreadable(cls: type[Event], tr_id: str, name: str, values: list[str]

@@ -19,7 +19,7 @@ import asyncio
 import logging
 import threading
 from collections.abc import Callable, Coroutine, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from typing import Any, Generic, TypeVar
 
 import httpx
@@ -35,6 +35,8 @@ from pykis.websocket.watch import Realtime, Watch
 __all__ = ["Subscription", "SyncRealtime", "SyncWatch"]
 
 log = logging.getLogger("pykis.websocket")
+# How long closing a watch may wait for the stream (seconds): then it moves on.
+CLOSE_TIMEOUT = 5.0
 T = TypeVar("T")
 
 
@@ -65,14 +67,28 @@ class SyncRealtime:
         if self._closed:
             coroutine.close()
             raise ex.StreamError("the stream is closed")
-        future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+        call = _Cancellable()
+        future = asyncio.run_coroutine_threadsafe(call.run(coroutine), self._loop)
         try:
             return future.result(timeout)
-        except BaseException:
-            if (future.cancel() or not future.done() or future.cancelled()
-                    or future.exception() is not None):
-                raise
-            return future.result()  # it finished as we gave up: keep what it read
+        except TimeoutError:
+            # Cancelled on the loop, and then its outcome awaited: an item it read just as
+            # the time ran out is returned, not lost (cancelling the future from here
+            # would drop it, and a notice must never be dropped).
+            self._cancel(call)
+            try:
+                return future.result(CLOSE_TIMEOUT)
+            except CancelledError:
+                raise TimeoutError(f"nothing within {timeout} s") from None
+        except BaseException:  # Ctrl-C: the call stops, the interrupt goes on
+            self._cancel(call)
+            raise
+
+    def _cancel(self, call: _Cancellable) -> None:
+        try:
+            self._loop.call_soon_threadsafe(call.cancel)
+        except RuntimeError:  # the loop is closed: nothing runs there any more
+            pass
 
     def _watch(self, make: Callable[[], Watch[T]]) -> SyncWatch[T]:
         async def created() -> Watch[T]:
@@ -105,9 +121,13 @@ class SyncRealtime:
 
     # --- callbacks -------------------------------------------------------------------------------
     def on(self, watch: SyncWatch[T], callback: Callable[[T], Any],
-           timeout: float | None = 30.0) -> Subscription:
+           timeout: float | None = 30.0, *, on_loop: bool = False) -> Subscription:
         """Call ``callback`` with every item of ``watch`` once KIS confirmed it (a refusal
-        raises here; so does no confirmation within ``timeout`` seconds)."""
+        raises here; so does no confirmation within ``timeout`` seconds).
+
+        ``on_loop=True`` calls it on the stream's own thread as each item is read, with
+        no hop to the callback thread: for a callback that returns at once and never
+        blocks (the connection waits while it runs), such as the engine monitor's."""
         try:
             self._call(watch.watch._start(), timeout)
         except BaseException:
@@ -117,6 +137,8 @@ class SyncRealtime:
 
         async def pump() -> None:
             try:
+                if on_loop:
+                    return await _on_loop(watch.watch, callback)
                 async for item in watch.watch:
                     try:
                         await loop.run_in_executor(self._callbacks, callback, item)
@@ -140,11 +162,77 @@ class SyncRealtime:
             self._closed = True
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(timeout=10)
+            if not self._thread.is_alive():
+                self._loop.close()  # its selector and pipe, now, not at interpreter exit
             self._callbacks.shutdown(wait=False)
 
     async def _shutdown(self) -> None:
         await self.stream.aclose()
         await self._http.aclose()
+
+
+async def _on_loop(watch: Watch[T], callback: Callable[[T], Any]) -> None:
+    """``callback`` with each item of ``watch`` as the stream's reader pushes it: converted
+    and handed on there, not queued for a later turn of the loop. What was queued before
+    goes first, through the watch, so the order holds; the watch's end (closed, or the
+    stream's error) still comes through its queue."""
+    queue = watch._queue
+    while queue._items or queue._latest or watch._primed:  # (no wait while items are there)
+        try:
+            item = await watch.__anext__()
+        except StopAsyncIteration:  # closed by its owner
+            return
+        _call(callback, item)
+    convert, push = watch._convert, queue.push
+
+    def direct(item: Any) -> None:
+        if queue.closed or isinstance(item, ex.KISError):
+            return push(item)
+        try:
+            value = convert(item)
+        except (ValueError, TypeError, LookupError, ArithmeticError) as error:
+            log.warning("real-time item skipped: cannot read a %s (%s)",
+                        type(item).__name__, type(error).__name__)
+            return
+        if value is not None:
+            _call(callback, value)
+
+    queue.push = direct  # type: ignore[method-assign]  # the sink the stream pushes to
+    try:
+        end = await queue.get()
+    finally:
+        del queue.push
+    if isinstance(end, ex.KISError):
+        await watch.aclose()
+        raise end
+
+
+def _call(callback: Callable[[T], Any], item: T) -> None:
+    try:
+        callback(item)
+    except Exception:
+        log.exception("a real-time callback failed on %r", item)
+
+
+class _Cancellable:
+    """A coroutine run on the stream's loop that another thread can cancel there, before
+    or after it started."""
+
+    def __init__(self) -> None:
+        self._task: asyncio.Task[Any] | None = None
+        self._cancelled = False
+
+    async def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        if self._cancelled:
+            coroutine.close()
+            raise asyncio.CancelledError
+        self._task = asyncio.current_task()
+        return await coroutine
+
+    def cancel(self) -> None:  # on the loop
+        self._cancelled = True
+        if self._task is not None:
+            self._task.cancel()
 
 
 class SyncWatch(Generic[T]):
@@ -174,8 +262,15 @@ class SyncWatch(Generic[T]):
             raise StopIteration from None
 
     def close(self) -> None:
-        if not self._owner._closed:
-            self._owner._call(self.watch.aclose())
+        if self._owner._closed:
+            return
+        try:
+            # Bounded: telling KIS to stop sending waits on the connection, and a close
+            # after Ctrl-C must end; the client's own close ends the connection anyway.
+            self._owner._call(self.watch.aclose(), timeout=CLOSE_TIMEOUT)
+        except TimeoutError:
+            log.warning("the real-time stream did not release a watch within %.0f s",
+                        CLOSE_TIMEOUT)
 
     def __enter__(self) -> SyncWatch[T]:
         return self

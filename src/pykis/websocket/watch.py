@@ -19,6 +19,10 @@ by the stream (the client was closed, KIS refused a subscription, the stream gav
 it raises what happened, a ``StreamError`` or a more precise ``KISError``: it never just
 stops. A record the stream hands on that cannot be turned into a model is logged and
 skipped; the stream checks every record before that, so this is only a last guard.
+
+Trades and order books are yielded as live models (``pykis.websocket.live``): each field
+is converted when first read, so a reader pays for what it looks at. That cannot fail
+later either: the codec checked every number of the record when it decoded it.
 """
 
 from __future__ import annotations
@@ -33,10 +37,10 @@ from pykis import exceptions as ex
 from pykis.api import quote, validate
 from pykis.api.flow import Flow
 from pykis.models import Order, OrderBook, Ticker, Trade
-from pykis.models.base import millis
 from pykis.websocket.client import AsyncStream, Key
+from pykis.websocket.events import BookEvent, TradeEvent
+from pykis.websocket.live import live_book, live_trade
 from pykis.websocket.notices import Update
-from pykis.websocket.protocol import BookEvent, TradeEvent
 
 __all__ = ["Realtime", "Watch"]
 
@@ -103,6 +107,7 @@ class Watch(Generic[T]):
         self._queue = _Queue(stream.settings.queue_size if bounded else None, conflate)
         self._registrations = stream.reserve(keys, self._queue)
         self._primed: deque[T] | None = None
+        self._starting: asyncio.Task[None] | None = None  # _begin, once, for every caller
         self._closed = False
 
     @property
@@ -114,10 +119,10 @@ class Watch(Generic[T]):
         return self
 
     async def __anext__(self) -> T:
+        if self._primed is None:
+            await self._start()  # raises why it could not start, to every caller
         if self._closed:
             raise StopAsyncIteration
-        if self._primed is None:
-            await self._start()
         if self._primed:
             return self._primed.popleft()
         while True:
@@ -138,6 +143,28 @@ class Watch(Generic[T]):
                 return value
 
     async def _start(self) -> None:
+        """Wait until KIS confirmed every subscription and the snapshot is in.
+
+        The work is one task for every caller, awaited through a shield: a caller that
+        stops waiting (``next(timeout=...)``, ``wait_for``, a cancelled task) leaves it
+        running for the next one. Awaited directly, a timed-out wait would cancel what
+        it awaits: a registration's ``ready``, shared and answered once (every later
+        wait then raised CancelledError), or the snapshot's REST call halfway, perhaps
+        while it issued the token (its lease then held off the next issuance a minute)."""
+        starting = self._starting
+        if starting is None:
+            if self._closed:
+                raise StopAsyncIteration
+            starting = self._starting = asyncio.get_running_loop().create_task(self._begin())
+            starting.add_done_callback(_retrieve)
+        try:
+            await asyncio.shield(starting)
+        except asyncio.CancelledError:
+            if starting.cancelled() and not _cancelling():
+                raise StopAsyncIteration from None  # closed by its owner meanwhile
+            raise
+
+    async def _begin(self) -> None:
         try:
             for registration in self._registrations:
                 await registration.ready  # KIS's answer: a refusal raises here
@@ -149,6 +176,9 @@ class Watch(Generic[T]):
     async def aclose(self) -> None:
         if not self._closed:
             self._closed = True
+            starting = self._starting
+            if starting is not None and starting is not asyncio.current_task():
+                starting.cancel()  # a snapshot for nobody
             self._queue.close()
             await self._stream.release(self._keys, self._queue)
 
@@ -210,6 +240,19 @@ class Realtime:
         return self.stream.notice_key
 
 
+def _retrieve(task: asyncio.Task[None]) -> None:
+    """A start that failed while nobody waited: its error is raised to the next caller,
+    not logged as never retrieved."""
+    if not task.cancelled():
+        task.exception()
+
+
+def _cancelling() -> bool:
+    """Whether the current task is being cancelled (and must not carry on)."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
 def _symbols(symbols: Iterable[str]) -> list[str]:
     if isinstance(symbols, str):
         symbols = [symbols]
@@ -220,33 +263,23 @@ def _symbols(symbols: Iterable[str]) -> list[str]:
 
 
 # --- events to models -------------------------------------------------------------------------
-def _trade(event: TradeEvent) -> Trade:
-    moment, price, volume = event.time, event.price, event.volume
-    return Trade.model_construct(
-        symbol=event.symbol, timestamp=millis(moment), datetime=moment, price=price,
-        amount=volume, cost=price * volume, side=event.side, id=None, order_id=None,
-        info=event.info)
-
-
-def _book(event: BookEvent) -> OrderBook:
-    moment = event.time
-    return OrderBook.model_construct(
-        symbol=event.symbol, timestamp=millis(moment), datetime=moment,
-        bids=[b for b in event.bids if b[0]], asks=[a for a in event.asks if a[0]],
-        info=event.info)
+# A trade's or a book's fields are converted when first read (pykis.websocket.live): a
+# reader pays for what it looks at, and the model is otherwise the one it always was.
+_trade: Callable[[TradeEvent], Trade] = live_trade
+_book: Callable[[BookEvent], OrderBook] = live_book
 
 
 def _ticker(state: dict[str, Ticker], event: TradeEvent) -> Ticker | None:
     current = state.get(event.symbol)
     if current is None or event.cumulative_volume < current.volume:
         return None  # older than the snapshot the watcher started from
-    moment = event.time
+    moment, timestamp = event.when
     updated = current.model_copy(update={
         "last": event.price, "close": event.price, "open": event.open, "high": event.high,
         "low": event.low, "change": event.change,
         "change_percent": event.change_percent, "volume": event.cumulative_volume,
         "value": event.cumulative_value, "bid": event.bid, "ask": event.ask,
-        "timestamp": millis(moment), "datetime": moment, "info": event.info,
+        "timestamp": timestamp, "datetime": moment, "info": event.info,
     })
     state[event.symbol] = updated
     return updated

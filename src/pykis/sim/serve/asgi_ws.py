@@ -5,12 +5,15 @@ One task per connection moves texts between the socket and the simulator's
 they become due (it sleeps until the next trade of a subscribed symbol or a wake-up, so
 a trade reaches the socket when it happens rather than on a polling tick); a PINGPONG
 heartbeat; and the network faults (drop, stall) the control plane sets.
+
+Heartbeats and faults keep the hub's network time (``RealtimeHub.monotonic``), so that a
+test running the simulator on a simulated clock, with this endpoint on an event loop of
+the same clock (``pykis.utils.clock.VirtualTimeLoop``), sees them in simulated time.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import TYPE_CHECKING
 
 from starlette.types import Receive, Scope, Send
@@ -55,14 +58,14 @@ class _Connection:
 
     async def write(self) -> None:
         heartbeat = self.sim.config.ws_heartbeat
-        next_beat = time.monotonic() + heartbeat
+        next_beat = self.hub.monotonic() + heartbeat
         while not self.closed:
             with self.sim.lock:  # never held across an await: other tasks share the thread
                 drop = self.hub.should_drop(self.session)
                 stalled = drop or self.hub.stalled()
                 frames = [] if stalled else self.hub.pump(self.session)
                 due = self.hub.next_due(self.session)
-                beat = "" if stalled or time.monotonic() < next_beat else self.hub.heartbeat()
+                beat = "" if stalled or self.hub.monotonic() < next_beat else self.hub.heartbeat()
                 now = self.sim.clock.timestamp()
                 frozen = self.sim.clock.frozen
             if drop:
@@ -72,18 +75,18 @@ class _Connection:
                 await self.send({"type": "websocket.send", "text": frame})
             if beat:
                 await self.send({"type": "websocket.send", "text": beat})
-                next_beat = time.monotonic() + heartbeat
+                next_beat = self.hub.monotonic() + heartbeat
             await self._sleep(self._wait(due, now, frozen, next_beat))
 
     def _wait(self, due: float | None, now: float, frozen: bool, next_beat: float) -> float:
-        waits = [MAX_WAIT, max(0.0, next_beat - time.monotonic())]
+        waits = [MAX_WAIT, max(0.0, next_beat - self.hub.monotonic())]
         if frozen:
             waits.append(self.sim.config.ws_pump_interval)  # the clock moves by hand
         elif due is not None:
             waits.append(max(0.0, due - now))
         every = self.hub.faults.drop_every
         if every is not None:
-            waits.append(max(0.0, self.session.opened + every - time.monotonic()))
+            waits.append(max(0.0, self.session.opened + every - self.hub.monotonic()))
         return min(waits)
 
     async def _sleep(self, seconds: float) -> None:

@@ -3,18 +3,18 @@
 Works for ``httpx.Client`` and ``httpx.AsyncClient``. Injected delays honour the
 client's read timeout the way a socket would (the client times out after its timeout,
 not after the delay), and a dropped answer surfaces as the protocol error a closed
-connection gives.
+connection gives. Delays pass on the simulator's time source (``SimClock.follow``): a
+test on a simulated clock does not wait them out.
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 
 from pykis.sim.wire.protocol import SimRequest, SimResponse
+from pykis.utils.clock import SYSTEM, Clock
 
 __all__ = ["Handler", "SimTransport"]
 
@@ -58,16 +58,21 @@ class SimTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     def __init__(self, sim: Handler) -> None:
         self.sim = sim
 
+    @property
+    def clock(self) -> Clock:
+        sim_clock: Any = getattr(self.sim, "clock", None)
+        return getattr(sim_clock, "source", SYSTEM)
+
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         answer = self.sim.handle(_to_sim(request, request.read()))
         seconds, timed_out = _wait(request, answer)
         if seconds:
-            time.sleep(seconds)
+            self.clock.sleep(seconds)
         return _to_httpx(request, answer, timed_out)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         answer = self.sim.handle(_to_sim(request, await request.aread()))
         seconds, timed_out = _wait(request, answer)
         if seconds:
-            await asyncio.sleep(seconds)
+            await self.clock.asleep(seconds)
         return _to_httpx(request, answer, timed_out)
