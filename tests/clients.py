@@ -15,10 +15,35 @@ from typing import Any
 from pykis import KIS, AsyncKIS
 from pykis.api.base import RetryPolicy
 from pykis.sim import Env, Simulator
+from pykis.utils.clock import ManualClock
 from pykis.utils.ratelimit import MemoryStore, Rate
 
 FAST_RETRY = RetryPolicy(base=0.01, cap=0.05)
 NO_LIMIT = Rate(10_000.0, 100)  # the simulator's limits are off too, unless a test says so
+
+
+class SimTime:
+    """A ``Clock`` for a client of a simulator that follows ``clock``: the time is the
+    simulator's (token lifetimes and "today" agree with it) and the client's waits (its
+    retry backoff) pass on ``clock``, in simulated time, moving the simulator's with it."""
+
+    def __init__(self, sim: Simulator, clock: ManualClock) -> None:
+        self.sim, self.clock = sim, clock
+
+    def time(self) -> float:
+        return self.sim.clock.timestamp()
+
+    def monotonic(self) -> float:
+        return self.clock.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        self.clock.sleep(seconds)
+
+    async def asleep(self, seconds: float) -> None:
+        await self.clock.asleep(seconds)
+
+    def __call__(self) -> float:
+        return self.time()
 
 
 class Awaiting:

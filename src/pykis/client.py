@@ -288,7 +288,7 @@ class KIS(_Surface):
         self._realtime: SyncRealtime | None = None
 
     def _run(self, flow: Flow) -> Any:
-        return run_sync(flow, self._http, self._limiter)
+        return run_sync(flow, self._http, self._limiter, self._ctx.sleeper)
 
     @property
     def realtime(self) -> SyncRealtime:
@@ -361,7 +361,7 @@ class AsyncKIS(_Surface):
         self._realtime: Realtime | None = None
 
     def _run(self, flow: Flow) -> Any:
-        return run_async(flow, self._http, self._limiter)
+        return run_async(flow, self._http, self._limiter, self._ctx.sleeper)
 
     @property
     def realtime(self) -> Realtime:

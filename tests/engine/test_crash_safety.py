@@ -1,5 +1,5 @@
 """Crash safety: the engine process is killed with SIGKILL at random points of buy/sell
-cycles, 60 times and more; after each restart's reconciliation the database must match
+cycles, and at each exact moment of an order's life, 28 times in all; after each restart's reconciliation the database must match
 the simulator's ledger exactly: every order KIS booked is stored once with the same
 fills, nothing is left unresolved, the open trades hold what the account holds, and no
 sale was refused for want of shares.
@@ -39,7 +39,7 @@ WORKER = Path(__file__).with_name("crash_worker.py")
 OPEN = dt.datetime(2026, 11, 20, 10, 0, tzinfo=KST)  # a Friday: hours of regular session
 SETTLE = 1.0  # the engine's settle_seconds: ample for a dead process's last request
 WAIT = 30.0  # seconds an engine process may take to answer before the test fails
-RANDOM_KILLS = 25
+RANDOM_KILLS = 10
 # Where a targeted kill stops the process, each done this many times:
 #   intent      the intent is committed, nothing sent         -> dropped
 #   in_flight   the request is at KIS, its answer held back   -> found; and the next
@@ -51,7 +51,10 @@ TARGETED = {"intent": None, "accepted": None,
             "in_flight": FaultRule("delay", count=1, seconds=5.0, scope="orders"),
             "unanswered": FaultRule("drop", count=1, scope="orders"),
             "lost": FaultRule("error_5xx", count=1, scope="orders")}
-TARGETED_ROUNDS = 7
+# Each targeted kill cuts short the first, the second and the third order of a process
+# (a process's first order is sent on a store that may hold trades, the next ones on its
+# own): each crash window in each place, once.
+TARGETED_ROUNDS = 3
 # Faults on half the randomly killed rounds: the engine's own handling of orders of
 # unknown outcome is cut short too.
 NOISE = [FaultRule("delay", rate=0.2, seconds=0.2, scope="orders"),
@@ -196,9 +199,9 @@ class Target:
 
 
 def crash(worker: Worker, engine: Engine, market: Market, mode: str, rng: random.Random,
-          faults: list[FaultRule]) -> Target | None:
+          faults: list[FaultRule], skip: int = 0) -> Target | None:
     """Let ``engine`` trade, then SIGKILL it: after a random time, or at ``mode``'s
-    moment of its first, second or third order."""
+    moment of its order after the first ``skip``."""
     market.resume(faults)
     if mode == "random":
         engine.send("trade 0")
@@ -208,7 +211,7 @@ def crash(worker: Worker, engine: Engine, market: Market, mode: str, rng: random
         return None
     engine.send("trade 0 step")
     moment = "accepted by KIS as" if mode == "accepted" else " recorded"
-    for _ in range(rng.randint(0, 2)):
+    for _ in range(skip):
         engine.wait_for("log", moment)
         engine.send("")
     paused = engine.wait_for("log", moment)  # the process waits for us here
@@ -308,7 +311,8 @@ def test_engine_killed_at_random_points_reconciles_to_the_ledger(tmp_path: Path)
                               rate_limits={Env.REAL: 0, Env.PAPER: 0}))
     creds = sim.credentials(Env.REAL)
     market, database = Market(sim, creds.account_no), tmp_path / "engine.sqlite3"
-    plan = ["random"] * RANDOM_KILLS + [m for m in TARGETED for _ in range(TARGETED_ROUNDS)]
+    plan = [("random", 0)] * RANDOM_KILLS + [(m, skip) for m in TARGETED
+                                             for skip in range(TARGETED_ROUNDS)]
     rng.shuffle(plan)
     kills, totals = Counter(), Counter()
     worker = Worker(tmp_path)
@@ -345,14 +349,14 @@ def test_engine_killed_at_random_points_reconciles_to_the_ledger(tmp_path: Path)
 
         try:
             engine = restart(None)
-            for index, mode in enumerate(plan):
+            for index, (mode, skip) in enumerate(plan):
                 noise = NOISE if mode == "random" and index % 2 else []
-                target = crash(worker, engine, market, mode, rng, noise)
+                target = crash(worker, engine, market, mode, rng, noise, skip)
                 kills[mode] += 1
                 engine = restart(target)
             # A last run that nobody kills leaves nothing to put right.
             market.resume()
-            engine.send("trade 12")
+            engine.send("trade 30")
             engine.wait_for("traded")
             report = reconcile(engine, market)
             assert not (report["dropped"] or report["found"] or report["not_booked"]), report
@@ -367,7 +371,7 @@ def test_engine_killed_at_random_points_reconciles_to_the_ledger(tmp_path: Path)
     print(f"\nkills: {dict(kills)}\nreconciled: {dict(totals)}\nsteps: {dict(steps)}\n"
           f"orders: {dict(placed)}, with fills: {dict(traded)}\n"
           f"faults: { {str(k): n for k, n in sim.faults.applied.items()} }")
-    assert sum(kills.values()) >= 50
+    assert sum(kills.values()) == RANDOM_KILLS + (len(TARGETED) + 1) * TARGETED_ROUNDS
     assert not [s for s in worker.steps if s["message"].startswith("unexpected error")]
     # Each crash window was really hit: intents dropped, orders found at KIS and found
     # never booked, fills of orders recorded by the next process.

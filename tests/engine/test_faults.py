@@ -18,9 +18,9 @@ several pages (KIS's 100 rows a page on the real server, 15 on paper). At the en
 faults stop, the simulator's clock is frozen (no resting order fills behind the
 checks' back), the engine reconciles once, and the store is compared with the ledger.
 
-Time is simulated: the simulator and the engine share a ``ManualClock``, so the engine's
-waits (for a fill, for an order to settle) and the in-process transport's delays pass
-in no time, and the market moves only as they do. Only what a real socket does (the
+Time is simulated: the simulator, the engine and the client share a ``ManualClock``, so
+the engine's waits (for a fill, for an order to settle), the client's retry backoff and
+the in-process transport's delays pass in no time, and the market moves only as they do. Only what a real socket does (the
 client's read timeout on the socket run) takes real time.
 """
 
@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from clients import FAST_RETRY, NO_LIMIT
+from clients import FAST_RETRY, NO_LIMIT, SimTime
 from pykis import KIS
 from pykis import exceptions as ex
 from pykis.engine import EngineSettings, KISTradingEngine
@@ -71,16 +71,20 @@ class Run:
     settle: float  # the engine's settle_seconds
     share: float  # of the order requests that meet each kind of fault of ORDER_FAULTS
     reads: float = 1.0  # READ_FAULTS' shares times this
+    read_delays: float | None = None  # the share of reads delayed, if not READ_FAULTS'
 
 
 # In-process, 1,000 orders and a fifth of them faulted; on a socket, fewer orders and
 # more faults, so that each kind still fires for certain (as near as dice allow), and
 # timeouts with room for a busy machine: a request KIS takes longer than settle_seconds
-# to book is taken for lost, in the simulator as at KIS.
+# to book is taken for lost, in the simulator as at KIS. Each delayed request costs the
+# socket run its read timeout in real time: 0.3 s is still some thirty times an answer's
+# time on a busy machine, and a delay on one read in a hundred there (not three) is a
+# dozen delayed reads: enough to fire for certain, not 40 waits of 0.3 s.
 RUNS = [Run("in-process", Env.REAL, 1_000, 4, timeout=0.05, delay=5.0, settle=0.1,
             share=0.05),
-        Run("socket", Env.PAPER, 120, 2, timeout=0.5, delay=1.0, settle=1.0, share=0.10,
-            reads=1.5)]
+        Run("socket", Env.PAPER, 120, 2, timeout=0.3, delay=1.0, settle=1.0, share=0.10,
+            reads=1.5, read_delays=0.01)]
 
 
 def bounds(calls: int, share: float) -> tuple[float, float]:
@@ -100,9 +104,17 @@ def chained(shares: dict[str, float]) -> list[float]:
     return rates
 
 
+def read_shares(run: Run) -> dict[str, float]:
+    """The share of all reads that meets each kind of fault, on ``run``."""
+    shares = {kind: share * run.reads for kind, share in READ_FAULTS.items()}
+    if run.read_delays is not None:
+        shares["delay"] = run.read_delays
+    return shares
+
+
 def fault_rules(run: Run) -> list[dict]:
     orders = dict.fromkeys(ORDER_FAULTS, run.share)
-    reads = {kind: share * run.reads for kind, share in READ_FAULTS.items()}
+    reads = read_shares(run)
     rules = []
     for scope, shares in (("orders", orders), ("reads", reads)):
         for (kind, _), rate in zip(shares.items(), chained(shares), strict=True):
@@ -237,7 +249,7 @@ def world(request, tmp_path) -> Iterator[World]:
     kis = KIS(creds.app_key, creds.app_secret, creds.account_no, run.env is Env.PAPER,
               base_url=base_url,
               transport=observed, token_path=tmp_path / "tokens.json", rate=NO_LIMIT,
-              rate_store=MemoryStore(), clock=sim.clock.timestamp, retry=FAST_RETRY,
+              rate_store=MemoryStore(), clock=SimTime(sim, clock), retry=FAST_RETRY,
               timeout=run.timeout)
     settings = ExecutionSettings(settle_seconds=run.settle, poll_interval=0.05,
                                  fill_timeout=0.1)
@@ -377,8 +389,8 @@ def test_orders_through_faults_are_never_duplicated_nor_lost(world: World) -> No
                         ("drop", "RemoteProtocolError"): on_orders["drop"],
                         ("error_after", "HTTP 500"): on_orders["error_after"]}
     assert set(observed.read_faults) == set(READ_FAULTS)
-    for kind, share in READ_FAULTS.items():
-        low, high = bounds(observed.reads, share * run.reads)
+    for kind, share in read_shares(run).items():
+        low, high = bounds(observed.reads, share)
         assert low <= observed.read_faults[kind] <= high, (kind, observed.read_faults)
     assert applied == dict(on_orders + observed.read_faults)
     # The order list came in several pages, and faults met those pages too.

@@ -18,14 +18,22 @@ from pykis.engine import Buy, EngineSettings, Monitor, MonitorSettings, RiskLimi
 from pykis.engine.store import OrderState
 from pykis.market import KST
 from pykis.sim import Env, SimConfig, SimServer, Simulator
+from pykis.utils.clock import ManualClock
 from support import make_sim
 
 POLL = MonitorSettings(sessions="always", stream=False, poll_interval=0.05, sync_interval=0.2)
 
 
+# Just after the open: the simulator makes each symbol's day of prices up to its clock's
+# now, so a running market started here has minutes to make, not the whole day.
+OPENING = dt.datetime(2026, 11, 20, 9, 1, tzinfo=KST)
+
+
 def running_sim() -> Simulator:
-    """A market on the wall clock that never closes: trades keep coming on the stream."""
-    return Simulator(SimConfig(always_open=True, rate_limits={Env.REAL: 0, Env.PAPER: 0}))
+    """A market running on the wall clock from ``OPENING``, that never closes: trades
+    keep coming on the stream."""
+    return Simulator(SimConfig(start=OPENING, frozen=False, always_open=True,
+                               rate_limits={Env.REAL: 0, Env.PAPER: 0}))
 
 
 def move(sim: Simulator, price: int) -> None:
@@ -100,12 +108,14 @@ def test_the_trailing_high_survives_a_restart(tmp_path):
 
 def test_without_a_stream_it_polls_and_keeps_trading(tmp_path):
     sim = running_sim()
+    sim.clock.follow(ManualClock())  # the market, the engine and the monitor: simulated
     limits = RiskLimits(stop_loss=Decimal("0.02"))
+    # The stream's wait is real time (its own thread): short, as a refusal is at once.
     settings = MonitorSettings(sessions="always", stale_after=0.2, poll_interval=0.1,
-                               stream_timeout=0.5)
-    with SimServer(sim) as server, make_engine(sim, tmp_path, limits=limits,
-                                               base_url=server.base_url,
-                                               ws_url="ws://127.0.0.1:9/tryitout") as engine:
+                               stream_timeout=0.2)
+    # REST in-process; the stream's address refuses connections, as a dead host's would.
+    with make_engine(sim, tmp_path, limits=limits,
+                     ws_url="ws://127.0.0.1:9/tryitout") as engine:
         bought = engine.execute_buy_order("005930", 1)
         move(sim, int(Decimal(str(bought.price)) * Decimal("0.95")) // 100 * 100)
         report = Monitor(engine, ["005930"], settings=settings).run(

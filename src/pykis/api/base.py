@@ -35,6 +35,7 @@ from pykis.api.errors import (
 from pykis.api.flow import Flow, Reserve, Send, Sleep
 from pykis.auth.manager import AuthManager
 from pykis.constants import paper_tr_id
+from pykis.utils.clock import Clock
 
 __all__ = ["Api", "Context", "RetryPolicy", "call", "pages", "rate_key"]
 
@@ -95,6 +96,12 @@ class Context:
     @property
     def account(self) -> dict[str, str]:
         return {"CANO": self.cano, "ACNT_PRDT_CD": self.product}
+
+    @property
+    def sleeper(self) -> Clock | None:
+        """What the flows' waits (retry backoff) sleep on: the client's clock when it was
+        given a ``pykis.utils.clock.Clock`` (simulated time), else None (real sleep)."""
+        return self.clock if isinstance(self.clock, Clock) else None
 
     def request(self, api: Api, token: str, params: dict[str, str] | None,
                 body: dict[str, str] | None, tr_cont: str = "") -> httpx.Request:

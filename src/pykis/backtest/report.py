@@ -47,7 +47,7 @@ def _closed_time(index: pd.DatetimeIndex) -> list[dict[str, Any]]:
     if len(index) < 2:
         return []
     breaks: list[dict[str, Any]] = []
-    if not (index.dayofweek >= 5).any():  # a simulator that trades at weekends keeps them
+    if not (index.day_of_week >= 5).any():  # a simulator that trades at weekends keeps them
         breaks.append({"bounds": ["sat", "mon"]})
     if index.normalize().nunique() < len(index):  # more than one bar a day: hide the nights
         hours = index.hour + index.minute / 60

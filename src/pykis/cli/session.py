@@ -120,9 +120,11 @@ class TokenCountdown:
         self._in_place = stream.isatty() and not isinstance(stream, FileProxy)
         text = (f"Waiting {math.ceil(left)} s for a new access token: KIS issues one a "
                 "minute per app key (Ctrl-C gives up).")
+        # Active before the line is out: whoever reads the line (a pipe, a test) may act
+        # on it at once, and must find the countdown already active.
+        self.active = True
         stream.write(f"\r{text}\x1b[K" if self._in_place else text + "\n")
         stream.flush()
-        self.active = True
 
     def clear(self) -> None:
         if self.active and self._in_place:

@@ -134,6 +134,10 @@ class Account:
     # never walks the whole order history.
     working: dict[int, Order] = field(default_factory=dict)
     _booked: int = 0  # sum of every movement's amount
+    # Every fill, oldest first, and by trade day, as of the movement count they were
+    # built at: each fill books exactly one movement, so a new fill changes the count.
+    _fill_index: tuple[int, int, list[Fill], dict[dt.date, list[Fill]]] | None = field(
+        default=None, init=False, repr=False, compare=False)
 
     @property
     def number(self) -> str:
@@ -189,5 +193,23 @@ class Account:
         return held - self.open_sell_qty(code)
 
     def fills(self, day: dt.date | None = None) -> list[Fill]:
-        every = (f for o in self.orders.values() for f in o.fills)
-        return sorted((f for f in every if day is None or f.day == day), key=lambda f: f.number)
+        every, by_day = self._fills()
+        return list(every if day is None else by_day.get(day, ()))
+
+    def fill_days(self) -> dict[dt.date, list[Fill]]:
+        """The fills by trade day (do not modify)."""
+        return self._fills()[1]
+
+    def _fills(self) -> tuple[list[Fill], dict[dt.date, list[Fill]]]:
+        """Every fill sorted by number, and by day; rebuilt only after a new fill, since
+        inquiries ask for them many times between two fills."""
+        key = (len(self.orders), len(self.movements))
+        index = self._fill_index
+        if index is None or index[:2] != key:
+            every = sorted((f for o in self.orders.values() for f in o.fills),
+                           key=lambda f: f.number)
+            by_day: dict[dt.date, list[Fill]] = {}
+            for fill in every:
+                by_day.setdefault(fill.day, []).append(fill)
+            index = self._fill_index = (*key, every, by_day)
+        return index[2], index[3]

@@ -13,12 +13,13 @@ the following days walk back to the formula within their daily limits.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import random
 import zlib
 from dataclasses import dataclass
 
-from pykis.market import PriceLimits, TradingCalendar, price_limits
+from pykis.market import InstrumentKind, PriceLimits, TradingCalendar, price_limits
 from pykis.market.ticks import tick_table
 from pykis.sim.universe import Instrument
 
@@ -51,6 +52,9 @@ def snap(price: float, limits: PriceLimits, bands: tuple, rounding: float = 0.5)
     return min(max(snapped, limits.lower), limits.upper)
 
 
+# Pure in the base price and kind, and asked for every bar of every fresh simulator.
+_limits = functools.lru_cache(maxsize=1 << 14, typed=True)(price_limits)
+
 UP = 1.0 - 1e-9
 NO_LIMITS = PriceLimits(1, 1 << 62)
 
@@ -67,6 +71,58 @@ class DailyBar:
     value: int  # traded value in KRW
 
 
+# The formula and a bar's shape are pure in the seed and the listing's parameters, so
+# they are kept for the whole process: every test builds a fresh simulator that asks for
+# the same days again.
+@functools.lru_cache(maxsize=1 << 16)
+def _walk(seed: int, code: str, length: int, block: int, sigma: float) -> tuple[float, ...]:
+    """One block of a bridge layer's random walk."""
+    rng = random.Random(stable_seed(seed, code, length, block))
+    walk, total = [0.0], 0.0
+    for _ in range(length):
+        total += max(-4.0, min(4.0, rng.gauss(0, 1))) * sigma
+        walk.append(total)
+    return tuple(walk)
+
+
+def _bridge(seed: int, code: str, sigma: float, length: int, ordinal: int) -> float:
+    block, step = divmod(ordinal, length)
+    walk = _walk(seed, code, length, block, sigma)
+    return walk[step] - step / length * walk[-1]
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _phases(seed: int, code: str) -> tuple[float, ...]:
+    rng = random.Random(stable_seed(seed, code, "cycles"))
+    return tuple(rng.uniform(0, 2 * math.pi) for _ in CYCLES)
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _formula_close(seed: int, code: str, level: int, daily_vol: float,
+                   kind: InstrumentKind, ordinal: int) -> int:
+    sigma = daily_vol * TRADING_SHARE / math.sqrt(len(BRIDGES))
+    x = sum(amp * math.sin(2 * math.pi * ordinal / period + phase)
+            for (period, amp), phase in zip(CYCLES, _phases(seed, code)))
+    x += sum(_bridge(seed, code, sigma, length, ordinal) for length in BRIDGES)
+    return snap(level * math.exp(x), NO_LIMITS, tick_table(kind))
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _shape(seed: int, code: str, kind: InstrumentKind, sigma: float, daily_volume: int,
+           day: dt.date, base: int, close: int, limits: PriceLimits) -> DailyBar:
+    """Open, high, low and volume around a close, from the day's own generator."""
+    rng = day_rng(seed, code, day)
+    bands = tick_table(kind)
+    open_ = snap(base * math.exp(sigma * 0.3 * rng.gauss(0, 1)), limits, bands)
+    top = max(open_, close) * math.exp(abs(rng.gauss(0, 1)) * sigma * 0.5)
+    bottom = min(open_, close) * math.exp(-abs(rng.gauss(0, 1)) * sigma * 0.5)
+    high = max(snap(top, limits, bands, UP), open_, close)
+    low = min(snap(bottom, limits, bands, 0.0), open_, close)
+    volume = max(1_000, int(daily_volume * rng.lognormvariate(0, 0.35)))
+    value = volume * (open_ + high + low + close) // 4
+    return DailyBar(day, base, open_, high, low, close, volume, value)
+
+
 class DailyHistory:
     """Daily bars of one instrument from ``first_day`` on."""
 
@@ -74,36 +130,15 @@ class DailyHistory:
         self, inst: Instrument, seed: int, calendar: TradingCalendar, first_day: dt.date
     ) -> None:
         self.inst, self.seed, self.calendar, self.first_day = inst, seed, calendar, first_day
-        rng = random.Random(stable_seed(seed, inst.code, "cycles"))
-        self._phases = [rng.uniform(0, 2 * math.pi) for _ in CYCLES]
-        self._sigma = inst.daily_vol * TRADING_SHARE / math.sqrt(len(BRIDGES))
-        self._bands = tick_table(inst.kind)
-        self._blocks: dict[tuple[int, int], list[float]] = {}
         self._realized: dict[dt.date, DailyBar] = {}
         self._adjusted: dict[dt.date, int] = {}  # closes pulled back after a realized day
         self._cache: dict[dt.date, DailyBar] = {}
 
     # --- the formula ------------------------------------------------------------------
-    def _bridge(self, length: int, ordinal: int) -> float:
-        block, step = divmod(ordinal, length)
-        walk = self._blocks.get((length, block))
-        if walk is None:
-            rng = random.Random(stable_seed(self.seed, self.inst.code, length, block))
-            walk, total = [0.0], 0.0
-            for _ in range(length):
-                total += max(-4.0, min(4.0, rng.gauss(0, 1))) * self._sigma
-                walk.append(total)
-            if len(self._blocks) > 256:
-                self._blocks.clear()
-            self._blocks[(length, block)] = walk
-        return walk[step] - step / length * walk[-1]
-
     def formula_close(self, day: dt.date) -> int:
-        t = day.toordinal()
-        x = sum(amp * math.sin(2 * math.pi * t / period + phase)
-                for (period, amp), phase in zip(CYCLES, self._phases))
-        x += sum(self._bridge(length, t) for length in BRIDGES)
-        return snap(self.inst.level * math.exp(x), NO_LIMITS, self._bands)
+        inst = self.inst
+        return _formula_close(self.seed, inst.code, inst.level, inst.daily_vol, inst.kind,
+                              day.toordinal())
 
     # --- bars -------------------------------------------------------------------------
     def close(self, day: dt.date) -> int:
@@ -126,7 +161,7 @@ class DailyHistory:
         bar = self._cache.get(day)
         if bar is None:
             base = self.base_price(day)
-            limits = price_limits(base, self.inst.kind)
+            limits = _limits(base, self.inst.kind)
             close = min(max(self.close(day), limits.lower), limits.upper)
             bar = self._shape(day, base, close, limits)
             if len(self._cache) > 4_096:
@@ -135,17 +170,9 @@ class DailyHistory:
         return bar
 
     def _shape(self, day: dt.date, base: int, close: int, limits: PriceLimits) -> DailyBar:
-        """Open, high, low and volume around a close, from the day's own generator."""
-        rng = day_rng(self.seed, self.inst.code, day)
-        sigma, bands = self.inst.daily_vol, self._bands
-        open_ = snap(base * math.exp(sigma * 0.3 * rng.gauss(0, 1)), limits, bands)
-        top = max(open_, close) * math.exp(abs(rng.gauss(0, 1)) * sigma * 0.5)
-        bottom = min(open_, close) * math.exp(-abs(rng.gauss(0, 1)) * sigma * 0.5)
-        high = max(snap(top, limits, bands, UP), open_, close)
-        low = min(snap(bottom, limits, bands, 0.0), open_, close)
-        volume = max(1_000, int(self.inst.daily_volume * rng.lognormvariate(0, 0.35)))
-        value = volume * (open_ + high + low + close) // 4
-        return DailyBar(day, base, open_, high, low, close, volume, value)
+        inst = self.inst
+        return _shape(self.seed, inst.code, inst.kind, inst.daily_vol, inst.daily_volume,
+                      day, base, close, limits)
 
     def bars(self, start: dt.date, end: dt.date) -> list[DailyBar]:
         """Bars of the trading days from ``start`` to ``end`` inclusive, oldest first."""
@@ -162,7 +189,7 @@ class DailyHistory:
         while True:
             day = self.calendar.next_trading_day(day)
             target = self.formula_close(day)
-            limits = price_limits(base, self.inst.kind)
+            limits = _limits(base, self.inst.kind)
             close = min(max(target, limits.lower), limits.upper)
             if close == target:
                 return

@@ -215,14 +215,30 @@ class IndexBook:
                        (schedule.regular_close + dt.timedelta(minutes=1)).timestamp())
         if last_end < first_end:
             return []
+        insts = members(self.market, definition)
+        paths = tuple(self.market.path(inst.code, day) for inst in insts)
+        bases = tuple(self.market.bar(inst.code, day).base for inst in insts)
+        # The same moment asked again (a frozen clock, a chart paged through) gives the
+        # same minutes unless a member's day changed: a price moved by hand makes a new
+        # path object, so the paths themselves (kept in the value) are part of the check.
+        key = ("index-minutes", definition.code, day, moment.timestamp(), bases,
+               tuple(map(id, paths)))
+        kept_paths, minutes = self.market.memo(key, lambda: (paths, self._minutes(
+            definition, insts, paths, bases, first_end, last_end, moment)))
+        if all(a is b for a, b in zip(kept_paths, paths)):
+            return list(minutes)
+        return self._minutes(definition, insts, paths, bases, first_end, last_end, moment)
+
+    def _minutes(self, definition: IndexDef, insts: list[Instrument], paths: tuple,
+                 bases: tuple[int, ...], first_end: float, last_end: float,
+                 moment: dt.datetime) -> list[tuple[float, float, int, int]]:
         ends = [first_end + 60 * n for n in range(int((last_end - first_end) // 60) + 1)]
         caps = [0.0] * len(ends)
         volumes = [0] * len(ends)
         values = [0] * len(ends)
-        for inst in members(self.market, definition):
-            price = self.market.bar(inst.code, day).base
+        for inst, path, price in zip(insts, paths, bases):
             value = 0
-            bars = {int(b[0]): b for b in self.market.path(inst.code, day).minute_bars(
+            bars = {int(b[0]): b for b in path.minute_bars(
                 first_end, last_end, moment.timestamp())}
             for n, end in enumerate(ends):
                 bar = bars.get(int(end))

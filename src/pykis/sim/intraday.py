@@ -361,7 +361,7 @@ class IntradayPath:
             end = self.open_ts + (slot + 1) * MINUTE
             if row is not None and row[0]:
                 carry = (int(row[4]), int(row[6]))
-                bars.append((end, *(int(v) for v in row[1:7])))
+                bars.append((end, *map(int, row[1:7].tolist())))  # plain ints, at once
             else:
                 bars.append((end, carry[0], carry[0], carry[0], carry[0], 0, carry[1]))
         return bars

@@ -15,6 +15,7 @@ once the day is over if KRX did not trade that day.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import random
 import threading
@@ -413,10 +414,12 @@ def _tick(price: int, bands: tuple) -> int:
     raise AssertionError("the last band is open-ended")
 
 
-def _book_noise(seed: int) -> list[float]:
-    """Lognormal factors on the book's level sizes (a day's worth, drawn once)."""
+@functools.lru_cache(maxsize=1024)
+def _book_noise(seed: int) -> tuple[float, ...]:
+    """Lognormal factors on the book's level sizes (a day's worth, drawn once, and kept
+    for every simulator of the process: each test's fresh one draws the same)."""
     rng = random.Random(seed)
-    return [math.exp(0.6 * rng.gauss(0.0, 1.0)) for _ in range(4_096)]
+    return tuple(math.exp(0.6 * rng.gauss(0.0, 1.0)) for _ in range(4_096))
 
 
 def _level(price: int, limits: PriceLimits, size: float) -> tuple[int, int]:

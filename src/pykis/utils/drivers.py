@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 import httpx
 
 from pykis.api.flow import Blocking, Flow, Gather, Reserve, Send, Sleep
+from pykis.utils.clock import Clock
 from pykis.utils.ratelimit import RateLimiter
 from pykis.utils.redact import scrub
 
@@ -96,7 +97,11 @@ def _with_request(error: httpx.RequestError, request: httpx.Request) -> httpx.Re
     return error
 
 
-def run_sync(flow: Flow[T], http: httpx.Client, limiter: RateLimiter | None) -> T:
+def run_sync(flow: Flow[T], http: httpx.Client, limiter: RateLimiter | None,
+             clock: Clock | None = None) -> T:
+    """Run ``flow``; its ``Sleep`` waits on ``clock`` (the wall clock by default), so a
+    client on simulated time backs off in simulated time."""
+    sleep = clock.sleep if clock is not None else time.sleep
     value: Any = None
     error: BaseException | None = None
     while True:
@@ -109,13 +114,13 @@ def run_sync(flow: Flow[T], http: httpx.Client, limiter: RateLimiter | None) -> 
             if isinstance(effect, Send):
                 value = send(http, effect.request)
             elif isinstance(effect, Sleep):
-                time.sleep(effect.seconds)
+                sleep(effect.seconds)
             elif isinstance(effect, Reserve):
                 value = limiter.reserve(effect.key)
             elif isinstance(effect, Blocking):
                 value = effect.function()
             elif isinstance(effect, Gather):
-                value = _gather_sync(effect, http, limiter)
+                value = _gather_sync(effect, http, limiter, clock)
             else:
                 raise TypeError(f"unknown effect {effect!r}")
         except Exception as exc:  # handed to the flow, which decides what it means
@@ -125,15 +130,20 @@ def run_sync(flow: Flow[T], http: httpx.Client, limiter: RateLimiter | None) -> 
             raise
 
 
-def _gather_sync(effect: Gather, http: httpx.Client, limiter: RateLimiter | None) -> list[Any]:
+def _gather_sync(effect: Gather, http: httpx.Client, limiter: RateLimiter | None,
+                 clock: Clock | None) -> list[Any]:
     if len(effect.flows) <= 1:
-        return [run_sync(flow, http, limiter) for flow in effect.flows]
+        return [run_sync(flow, http, limiter, clock) for flow in effect.flows]
     with ThreadPoolExecutor(max_workers=min(8, len(effect.flows))) as pool:
-        futures = [pool.submit(run_sync, flow, http, limiter) for flow in effect.flows]
+        futures = [pool.submit(run_sync, flow, http, limiter, clock) for flow in effect.flows]
         return [future.result() for future in futures]
 
 
-async def run_async(flow: Flow[T], http: httpx.AsyncClient, limiter: RateLimiter | None) -> T:
+async def run_async(flow: Flow[T], http: httpx.AsyncClient, limiter: RateLimiter | None,
+                    clock: Clock | None = None) -> T:
+    """Run ``flow`` on the running loop; its ``Sleep`` waits on ``clock`` as in
+    ``run_sync``."""
+    sleep = clock.asleep if clock is not None else asyncio.sleep
     value: Any = None
     error: BaseException | None = None
     while True:
@@ -146,14 +156,14 @@ async def run_async(flow: Flow[T], http: httpx.AsyncClient, limiter: RateLimiter
             if isinstance(effect, Send):
                 value = await send_async(http, effect.request)
             elif isinstance(effect, Sleep):
-                await asyncio.sleep(effect.seconds)
+                await sleep(effect.seconds)
             elif isinstance(effect, Reserve):
                 value = await limiter.areserve(effect.key)
             elif isinstance(effect, Blocking):
                 value = await asyncio.to_thread(effect.function)
             elif isinstance(effect, Gather):
                 value = list(await asyncio.gather(
-                    *(run_async(flow, http, limiter) for flow in effect.flows)))
+                    *(run_async(flow, http, limiter, clock) for flow in effect.flows)))
             else:
                 raise TypeError(f"unknown effect {effect!r}")
         except Exception as exc:

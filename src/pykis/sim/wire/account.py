@@ -63,8 +63,9 @@ def inquire_balance(call: Call) -> Reply:
 def _held_codes(call: Call, account: Account, today: dt.date) -> list[str]:
     """Held symbols, and symbols sold out whose sale has not settled yet (KIS keeps them
     with hldg_qty 0 until D+2)."""
-    unsettled = {f.code for f in account.fills() if
-                 call.state.market.calendar.add_trading_days(f.day, 2) > today}
+    calendar = call.state.market.calendar
+    unsettled = {f.code for day, fills in account.fill_days().items()
+                 if calendar.add_trading_days(day, 2) > today for f in fills}
     return sorted(code for code, pos in account.positions.items()
                   if pos.qty > 0 or code in unsettled)
 

@@ -21,6 +21,7 @@ attribute shows: "N" flags, zero codes and amounts.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import zipfile
 from typing import TYPE_CHECKING, Any
@@ -144,15 +145,21 @@ def record(file: str, inst: Instrument, values: dict[str, Any]) -> bytes:
             + "".join(tail).encode("ascii"))
 
 
-def _values(state: SimState, inst: Instrument, day: dt.date) -> dict[str, Any]:
-    """The columns this listing gives meaning to, on the market day ``day``."""
+def _values(state: SimState, inst: Instrument, day: dt.date) -> tuple[int, int]:
+    """What the market gives a listing's line on the market day ``day``: the base price
+    and the previous day's volume (the rest comes from the listing itself)."""
     market = state.market
     bar = market.history(inst.code).bar(day)
     previous = market.calendar.previous_trading_day(day)
     prev_volume = market.history(inst.code).bar(previous).volume if previous >= FIRST_DAY else 0
+    return bar.base, prev_volume
+
+
+def _columns(inst: Instrument, base: int, prev_volume: int) -> dict[str, Any]:
+    """The columns this listing gives meaning to."""
     stock = inst.kind is InstrumentKind.STOCK
     return {
-        "그룹코드": inst.group_code, "ETP": _ETP[inst.kind], "기준가": bar.base,
+        "그룹코드": inst.group_code, "ETP": _ETP[inst.kind], "기준가": base,
         "매매수량단위": 1, "시간외수량단위": 1, "증거금비율": 20 if stock else 100,
         "신용가능": "Y" if stock else "N", "신용기간": 90 if stock else 0,
         "전일거래량": prev_volume, "액면가": inst.face_value,
@@ -162,8 +169,27 @@ def _values(state: SimState, inst: Instrument, day: dt.date) -> dict[str, Any]:
         "KRX300": "Y" if inst.index_name in ("KOSPI200", "KOSDAQ150") else "N",
         "KOSPI": "Y" if stock and inst.market is Market.KOSPI else "N",
         "KOSDAQ150": "Y" if inst.index_name == "KOSDAQ150" else "N",
-        "시가총액": bar.base * inst.shares // 100_000_000,
+        "시가총액": base * inst.shares // 100_000_000,
     }
+
+
+# A line and a zip are pure in what they are built from, so they are kept for the whole
+# process: every fresh simulator of a test serves the same files again.
+@functools.lru_cache(maxsize=1 << 12)
+def _line(file: str, inst: Instrument, base: int, prev_volume: int) -> bytes:
+    return record(file, inst, _columns(inst, base, prev_volume)) + b"\n"
+
+
+@functools.lru_cache(maxsize=32)
+def _zip(path: str, day: dt.date, text: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        entry = zipfile.ZipInfo(member(path), date_time=(day.year, day.month, day.day,
+                                                         0, 0, 0))
+        entry.compress_type = zipfile.ZIP_DEFLATED
+        entry.external_attr = 0o644 << 16
+        archive.writestr(entry, text)
+    return buffer.getvalue()
 
 
 def build(state: SimState, path: str) -> bytes:
@@ -174,15 +200,7 @@ def build(state: SimState, path: str) -> bytes:
     def compute() -> bytes:
         listings = sorted((inst for inst in state.market.universe.values()
                            if inst.market is MARKETS[file]), key=lambda i: i.short_code)
-        text = b"".join(record(file, inst, _values(state, inst, day)) + b"\n"
-                        for inst in listings)
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            entry = zipfile.ZipInfo(member(path), date_time=(day.year, day.month, day.day,
-                                                             0, 0, 0))
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            archive.writestr(entry, text)
-        return buffer.getvalue()
+        text = b"".join(_line(file, inst, *_values(state, inst, day)) for inst in listings)
+        return _zip(path, day, text)
 
     return state.market.memo(("master-file", file, day), compute)
