@@ -232,4 +232,6 @@ def test_pykis_quote_sends_a_snapshot_s_calls_together(tmp_path: Path,
     assert len(json.loads(result.stdout)) == 300
     assert sim.auth.stats_of(creds.app_key).rate_limited == 0
     assert len(arrivals.times) == 10
-    assert max(arrivals.times) - min(arrivals.times) < 0.3
+    # Evenly spaced at 19/s, ten calls cannot reach KIS within 9/19 s of each other; sent
+    # together they do, with room for a loaded machine (the spread here is ~0.05 s).
+    assert max(arrivals.times) - min(arrivals.times) < 9 / 19

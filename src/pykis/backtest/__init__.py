@@ -8,9 +8,15 @@ documented, conservative model (:mod:`pykis.backtest.fills`). ``sweep`` runs a g
 parameters on all cores or on a Dask cluster (:mod:`pykis.backtest.sweep`).
 """
 
-from pykis.backtest.core import Backtest
-from pykis.backtest.metrics import Metrics
-from pykis.backtest.results import BacktestResult
-from pykis.backtest.sweep import SweepResult, parse_grid, sweep
+try:  # pandas (and for reports plotly): the "research" extra
+    import pandas  # noqa: F401
+except ImportError as error:  # pragma: no cover - only without the extra
+    raise ImportError("pykis.backtest needs its extra: pip install 'pykis[research]'"
+                      ) from error
+
+from pykis.backtest.core import Backtest  # noqa: E402
+from pykis.backtest.metrics import Metrics  # noqa: E402
+from pykis.backtest.results import BacktestResult  # noqa: E402
+from pykis.backtest.sweep import SweepResult, parse_grid, sweep  # noqa: E402
 
 __all__ = ["Backtest", "BacktestResult", "Metrics", "SweepResult", "parse_grid", "sweep"]

@@ -199,4 +199,9 @@ if typer is not None:
 def run() -> None:
     if typer is None:
         sys.exit("the pykis command needs its extra: pip install 'pykis[cli,sim]'")
-    app(prog_name="pykis")
+    try:
+        app(prog_name="pykis")
+    except ImportError as error:  # a command of an extra not installed (history, backtest)
+        if "pip install" not in str(error):
+            raise
+        sys.exit(f"pykis: {error}")
