@@ -19,7 +19,7 @@ from pykis.sim.indices import IndexBar, IndexBook, IndexDef, IndexLevel
 from pykis.sim.wire import inputs
 from pykis.sim.wire.market_fields import FIELDS
 from pykis.sim.wire.protocol import Call, Reply, dec, pct, yyyymmdd
-from pykis.sim.wire.quotes import sign
+from pykis.sim.wire.quotes import period_bars, sign
 
 __all__ = ["inquire_daily_indexchartprice", "inquire_index_category_price",
            "inquire_index_daily_price", "inquire_index_price", "inquire_index_tickprice",
@@ -132,21 +132,6 @@ def _chart_summary(level: IndexLevel, endpoint: str) -> dict[str, Any]:
 
 
 # --- daily, weekly, monthly, yearly ------------------------------------------------------
-def _grouped(bars: list[IndexBar], period: str) -> list[IndexBar]:
-    if period == "D":
-        return bars
-    def key(day: dt.date) -> tuple:
-        if period == "W":
-            return tuple(day.isocalendar())[:2]
-        return (day.year, day.month) if period == "M" else (day.year,)
-    groups: dict[tuple, list[IndexBar]] = {}
-    for bar in bars:
-        groups.setdefault(key(bar.date), []).append(bar)
-    return [IndexBar(g[0].date, g[0].base, g[0].open, max(b.high for b in g),
-                     min(b.low for b in g), g[-1].close, sum(b.volume for b in g),
-                     sum(b.value for b in g)) for g in groups.values()]
-
-
 def inquire_daily_indexchartprice(call: Call) -> Reply:
     definition = _index(call)
     start = inputs.date_bound(call, "FID_INPUT_DATE_1", end=False)
@@ -159,7 +144,7 @@ def inquire_daily_indexchartprice(call: Call) -> Reply:
     end = min(end, level.bar.date)
     span = {"D": 160, "W": 720, "M": 3100, "Y": 40_000}[period]  # calendar days for 100 rows
     start = max(start, end - dt.timedelta(days=span))
-    bars = _grouped(book.bars(definition, start, end, call.now), period)[-100:]
+    bars = period_bars(book.bars(definition, start, end, call.now), period)[-100:]
     rows = [{"stck_bsop_date": yyyymmdd(b.date), "bstp_nmix_prpr": dec(b.close),
              "bstp_nmix_oprc": dec(b.open), "bstp_nmix_hgpr": dec(b.high),
              "bstp_nmix_lwpr": dec(b.low), "acml_vol": b.volume // THOUSAND,
@@ -179,7 +164,7 @@ def inquire_index_daily_price(call: Call) -> Reply:
     level = book.level(definition, call.now)
     end = min(end, level.bar.date)
     span = {"D": 160, "W": 720, "M": 3100}[period]
-    bars = _grouped(book.bars(definition, end - dt.timedelta(days=span), end, call.now),
+    bars = period_bars(book.bars(definition, end - dt.timedelta(days=span), end, call.now),
                     period)[-100:]
     rows = []
     for bar in reversed(bars):

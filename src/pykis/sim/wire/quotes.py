@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from pykis.market import KST, Session, tick_size
-from pykis.sim.daily import DailyBar
 from pykis.sim.market import FIRST_DAY, Book, MarketState, Quote
 from pykis.sim.universe import Instrument
 from pykis.sim.wire import inputs
@@ -218,20 +217,25 @@ def inquire_ccnl(call: Call) -> Reply:
 
 
 # --- daily / weekly / monthly / yearly -----------------------------------------------------
-def period_bars(bars: list[DailyBar], period: str) -> list[DailyBar]:
-    """Group daily bars (oldest first) into W/M/Y bars dated by their first trading day."""
+B = TypeVar("B")  # DailyBar or pykis.sim.indices.IndexBar: the same fields
+
+
+def period_bars(bars: list[B], period: str) -> list[B]:
+    """Group daily bars (oldest first; a listing's or an index's, which have the same
+    fields) into W/M/Y bars dated by their first trading day."""
     if period == "D":
         return bars
     def key(day: dt.date) -> tuple:
         if period == "W":
             return tuple(day.isocalendar())[:2]
         return (day.year, day.month) if period == "M" else (day.year,)
-    grouped: dict[tuple, list[DailyBar]] = {}
+    grouped: dict[tuple, list[B]] = {}
     for bar in bars:
         grouped.setdefault(key(bar.date), []).append(bar)
     return [
-        DailyBar(g[0].date, g[0].base, g[0].open, max(b.high for b in g), min(b.low for b in g),
-                 g[-1].close, sum(b.volume for b in g), sum(b.value for b in g))
+        type(g[0])(g[0].date, g[0].base, g[0].open, max(b.high for b in g),
+                   min(b.low for b in g), g[-1].close, sum(b.volume for b in g),
+                   sum(b.value for b in g))
         for g in grouped.values()
     ]
 
