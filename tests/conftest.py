@@ -6,11 +6,14 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+import typer.testing
 from hypothesis import settings
 
 from pykis.sim import Env, SimConfig, Simulator
@@ -41,6 +44,33 @@ def _roomy(path: Path, least: int = 2 << 30) -> bool:
 
 if "PYTEST_DEBUG_TEMPROOT" not in os.environ and _roomy(SHM):
     os.environ["PYTEST_DEBUG_TEMPROOT"] = str(SHM)
+
+# Bytecode is cached even where the environment says not to (PYTHONDONTWRITEBYTECODE=1,
+# as on this project's CI machines): the suite starts a hundred-odd Python processes
+# (xdist's workers, the CLI's and the examples' runs, crash and rate-limit workers), and
+# without the cache each compiles every module of pykis it imports again; measured, a
+# sixth of the suite's CPU time. Set before the workers are started, so they and every
+# process they start inherit it; the caches go to __pycache__ (ignored by git).
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
+
+
+def _command_once(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """typer's CliRunner turns the app into its click command on every ``invoke``: some
+    25 ms for pykis's three hundred options, and the suite invokes the CLI hundreds of
+    times. The app is fixed once imported, so its command is made once per app."""
+    made: dict[int, tuple[Any, Any]] = {}
+
+    def command(app: Any) -> Any:
+        known = made.get(id(app))
+        if known is None or known[0] is not app:
+            known = made[id(app)] = (app, convert(app))
+        return known[1]
+    return command
+
+
+if callable(getattr(typer.testing, "_get_command", None)):  # typer's private helper
+    typer.testing._get_command = _command_once(typer.testing._get_command)
 
 JWT_HEADER = "eyJ0eXAiOiJKV1Qi"  # how every access token KIS (and the simulator) issues starts
 # A WebSocket approval key, wherever KIS's wire format puts it (redacted to *** in logs).

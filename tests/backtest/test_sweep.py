@@ -69,8 +69,12 @@ def test_an_unknown_key_is_refused_before_running(base):
 
 def test_the_same_sweep_on_a_dask_cluster(base):
     distributed = pytest.importorskip("distributed", reason="the cluster extra")
-    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                  dashboard_address=None) as cluster:
+    # A real scheduler and two workers, reached by their TCP address as a user's cluster
+    # is; the workers are threads of this process rather than processes of their own,
+    # since each such process would spend seconds importing pandas and pykis again (the
+    # tasks and their results still cross the wire, pickled).
+    with distributed.LocalCluster(n_workers=2, processes=False, threads_per_worker=1,
+                                  protocol="tcp://", dashboard_address=None) as cluster:
         found = sweep(base, GRID, cluster=cluster.scheduler_address)
     assert str(found.workers).startswith("dask tcp://")
     alone = sweep(base, GRID, workers=1).table

@@ -179,13 +179,19 @@ def show(value: Any) -> str:
         return f"<a {type(value).__name__} that cannot be printed>"
 
 
+def shown(kwargs: dict[str, Any]) -> dict[str, str]:
+    """The arguments as a failure shows them (made only for a failure: a pydantic
+    model's repr costs more than most calls)."""
+    return {k: show(v) for k, v in kwargs.items()}
+
+
 # --- the property ----------------------------------------------------------------------------
 @pytest.mark.parametrize("env", [Env.REAL, Env.PAPER], ids=["real", "paper"])
 @pytest.mark.parametrize("kind, name", CASES, ids=[f"{k}-{n}" for k, n in CASES])
 def test_any_arguments_succeed_or_raise_a_pykis_error_before_sending(kind, name, env,
                                                                      tmp_path) -> None:
     sim = make_sim()
-    client = build(sim, env, kind, tmp_path)
+    client = build(sim, env, kind, tmp_path, threaded=False)  # starts no stream
     try:
         last = int(client.fetch_ticker("005930").last)
         order = client.create_limit_order("005930", "buy", 1, last - 1_000)
@@ -198,18 +204,19 @@ def test_any_arguments_succeed_or_raise_a_pykis_error_before_sending(kind, name,
         @given(kwargs=drawn)
         def call(kwargs: dict[str, Any]) -> None:
             before = requests_made(sim, client)
-            shown = {k: show(v) for k, v in kwargs.items()}
             try:
                 result = getattr(client, name)(**kwargs)
             except InvalidInputError as error:
                 sent = requests_made(sim, client) - before
                 assert sent == 0 or (name, error.argument) in CHECKED_AGAINST_KIS, (
-                    f"{name}({shown}) sent {sent} requests, then refused {error.argument}")
+                    f"{name}({shown(kwargs)}) sent {sent} requests, then refused "
+                    f"{error.argument}")
                 assert str(error) and repr(error)
             except KISError as error:
                 assert str(error)
             except Exception as error:  # noqa: BLE001 - the bug this test is for
-                pytest.fail(f"{name}({shown}) raised {type(error).__name__}: {show(error)}")
+                pytest.fail(f"{name}({shown(kwargs)}) raised {type(error).__name__}: "
+                            f"{show(error)}")
             else:
                 assert repr(result)  # a result prints
 

@@ -15,6 +15,7 @@ from clients import build, requests_made
 from pykis import APIError, InvalidInputError, OrderOutcomeUnknownError
 from pykis.market import InstrumentKind, is_on_grid, tick_size
 from pykis.sim import Env
+from support import make_sim
 
 HUGE = 10**5000  # Python refuses to print an int of over 4,300 digits
 # The KRX's bounds on one order (pykis.api.validate says why): fewer than a billion
@@ -29,6 +30,22 @@ def short(value: Any) -> str:
         return f"int of {value.bit_length()} bits"
     text = repr(value)
     return text if len(text) <= 20 else text[:12] + f"...({len(text)})"
+
+
+# The clients of this module start no stream: AsyncKIS runs on a loop in the test's own
+# thread (``Awaiting``), a thousand tests over.
+@pytest.fixture
+def kis(sim, env, kind, tmp_path):
+    client = build(sim, env, kind, tmp_path, threaded=False)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def paper(sim, kind, tmp_path):
+    client = build(sim, Env.PAPER, kind, tmp_path, threaded=False)
+    yield client
+    client.close()
 
 
 def last(kis, symbol: str = "005930") -> int:
@@ -226,24 +243,59 @@ def field(name: str, value: Any) -> Callable[[str, dict[str, Any]], None]:
     return change
 
 
-@pytest.fixture
-def broken(sim, env, kind, tmp_path):
-    """A client to the simulator whose answers ``broken(change)`` rewrites: the account
-    has a filled order and an open one first."""
-    # One token file for all: on the simulator's frozen clock a second token of the
-    # same app key would wait for the next minute for ever.
-    with build(sim, env, "sync", tmp_path) as setup:
+def prepare(sim, env, tokens) -> None:
+    """The account has a filled order and an open one. One token file for all of its
+    clients: on the simulator's frozen clock a second token of the same app key would wait
+    for the next minute for ever."""
+    with build(sim, env, "sync", tokens) as setup:
         setup.create_market_order("005930", "buy", 3)
         resting(setup)
+
+
+def rewriting(sim, env, kind, tokens):
+    """``client(change)``: a client of ``sim`` whose answers ``change`` rewrites."""
     made = []
 
     def client(change):
-        made.append(build(sim, env, kind, tmp_path, transport=Rewriting(sim, change)))
+        made.append(build(sim, env, kind, tokens, transport=Rewriting(sim, change),
+                          threaded=False))
         return made[-1]
 
     yield client
     for kis in made:
         kis.close()
+
+
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory):
+    """``prepared(env)``: a prepared simulator of ``env`` and its token directory, made
+    once for the module. The tests of ``broken`` only read from it, and on its frozen
+    clock nothing fills or moves, so what one test sees no other has changed."""
+    made = {}
+
+    def get(env):
+        if env not in made:
+            sim, tokens = make_sim(), tmp_path_factory.mktemp(f"broken-{env.value}")
+            prepare(sim, env, tokens)
+            made[env] = sim, tokens
+        return made[env]
+
+    return get
+
+
+@pytest.fixture
+def broken(prepared, env, kind):
+    """A client to the shared prepared simulator whose answers ``broken(change)``
+    rewrites; for tests that only read."""
+    sim, tokens = prepared(env)
+    yield from rewriting(sim, env, kind, tokens)
+
+
+@pytest.fixture
+def broken_own(sim, env, kind, tmp_path):
+    """``broken`` on a simulator of the test's own, for a test that places orders."""
+    prepare(sim, env, tmp_path)
+    yield from rewriting(sim, env, kind, tmp_path)
 
 
 NULL_ROWS = [  # (section, call, whether paper has the list)
@@ -333,12 +385,12 @@ def test_a_malformed_branch_of_a_booked_order_is_an_api_error(broken) -> None:
 
 
 @pytest.mark.parametrize("env", [Env.REAL], ids=["real"])
-def test_an_order_accepted_with_an_unreadable_branch_is_kept(env, broken) -> None:
+def test_an_order_accepted_with_an_unreadable_branch_is_kept(env, broken_own) -> None:
     def branch(path: str, body: dict[str, Any]) -> None:
         if path.endswith("order-cash") and isinstance(body.get("output"), dict):
             body["output"]["KRX_FWDG_ORD_ORGNO"] = "'; drop"
 
-    kis = broken(branch)
+    kis = broken_own(branch)
     order = kis.create_market_order("005930", "buy", 1)  # KIS booked it: it is not lost
     assert order.id and order.org_no == ""
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import multiprocessing as mp
 import os
 import threading
 import time
@@ -21,6 +20,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from processes import process_context
 from pykis import KIS, AsyncKIS
 from pykis.cli.main import app
 from pykis.exceptions import InvalidInputError
@@ -115,7 +115,7 @@ def test_one_key_shared_everywhere_never_hits_the_limit(tmp_path: Path, env: Env
     creds = {"app_key": account.app_key, "app_secret": account.app_secret,
              "account_no": account.account_no, "paper": env is Env.PAPER}
     (processes, process_calls), (threads, thread_calls), (tasks, task_calls) = LOADS[env]
-    context = mp.get_context("spawn")
+    context = process_context()
     ready, results, go = context.Queue(), context.Queue(), context.Event()
     with SimServer(sim) as server:
         arguments = _arguments(creds, server.base_url, str(tmp_path), limiter)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import multiprocessing as mp
 import stat
 import threading
 import time
@@ -14,6 +13,7 @@ import httpx
 import pytest
 
 from clients import NO_LIMIT, build
+from processes import process_context
 from pykis import KIS, AsyncKIS, AuthenticationError, NetworkError
 from pykis.api.base import RetryPolicy
 from pykis.auth import MemoryTokenStore
@@ -153,7 +153,7 @@ def test_processes_and_threads_starting_cold_issue_exactly_one_token(tmp_path) -
     creds = sim.credentials(Env.REAL)
     plain = {"app_key": creds.app_key, "app_secret": creds.app_secret,
              "account_no": creds.account_no}
-    context = mp.get_context("spawn")
+    context = process_context()
     barrier, results = context.Barrier(64), context.Queue()
     token_path = str(tmp_path / "tokens.json")
     with SimServer(sim) as server:

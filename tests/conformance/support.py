@@ -326,3 +326,15 @@ def advance(sim, seconds: float) -> None:
     with sim.lock:
         sim.clock.advance(seconds)
     sim.realtime.wake()
+
+
+if __name__ == "__main__":
+    # The README's test command runs this before pytest: building the clients' venvs is
+    # installing test dependencies (pip, from PyPI), not testing, and done once here the
+    # suite's first conformance tests do not wait for it. Two builders in parallel: each
+    # spends much of its time waiting for downloads.
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(len(CLIENTS)) as pool:
+        for python in pool.map(client_python, CLIENTS):
+            print(f"conformance client ready: {python}")

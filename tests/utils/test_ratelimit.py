@@ -17,7 +17,6 @@ import asyncio
 import fcntl
 import importlib
 import math
-import multiprocessing
 import os
 import shutil
 import socket
@@ -38,6 +37,7 @@ import redis
 from hypothesis import given
 from hypothesis import strategies as st
 
+from processes import process_context
 from pykis.utils.ratelimit import (
     DEFAULT_RATES,
     LIMITERS,
@@ -128,7 +128,7 @@ def key() -> str:
 def run_processes(target: Callable[..., None], args: tuple[Any, ...],
                   processes: int) -> list[Departure]:
     """Start ``processes`` spawned processes on ``target(*args, barrier, queue)``."""
-    context = multiprocessing.get_context("spawn")
+    context = process_context()
     start, results = context.Barrier(processes), context.Queue()
     children = [context.Process(target=target, args=(*args, start, results))
                 for _ in range(processes)]

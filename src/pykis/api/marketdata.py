@@ -18,9 +18,9 @@ from pykis.api import validate
 from pykis.api.base import Api, Context, call
 from pykis.api.errors import reading
 from pykis.api.flow import Flow
-from pykis.api.quote import now, parse
+from pykis.api.quote import cached_kst, now, parse
 from pykis.market import KST
-from pykis.models.base import ModelList, kst, millis, whole
+from pykis.models.base import ModelList, millis, whole
 from pykis.models.marketdata import (
     Index,
     IndexCandle,
@@ -121,6 +121,7 @@ def fetch_index_ohlcv(ctx: Context, code: str, timeframe: str = "1d", limit: int
         else dt.date(1990, 1, 1)
     end = now(ctx).date()
     candles: dict[int, IndexCandle] = {}
+    oldest: dt.date | None = None
     for _ in range(MAX_CALLS):
         answer = yield from call(ctx, INDEX_CHART, params={
             "FID_COND_MRKT_DIV_CODE": "U", "FID_INPUT_ISCD": code,
@@ -133,11 +134,14 @@ def fetch_index_ohlcv(ctx: Context, code: str, timeframe: str = "1d", limit: int
             break
         for row in rows:
             with reading("an index candle's date", answer.tr_id):
-                start = kst(str(row["stck_bsop_date"]))
+                start = cached_kst(str(row["stck_bsop_date"]))
             candle = parse(IndexCandle, row, answer.tr_id, timestamp=millis(start),
                            datetime=start, volume=_thousands(row, answer.tr_id))
             candles[candle.timestamp] = candle
-        oldest = min(c.datetime.date() for c in candles.values())
+            # The oldest so far, kept rather than searched for through every page's (a
+            # candle replaced has the same timestamp, so the same date).
+            day = candle.datetime.date()
+            oldest = day if oldest is None else min(oldest, day)
         if oldest <= first or oldest > end or (limit and since is None
                                                and len(candles) >= limit):
             break
@@ -202,7 +206,7 @@ def fetch_investor_flows(ctx: Context, symbol: str, limit: int | None = None
         if not str(row.get("stck_bsop_date", "")).strip():
             continue
         with reading("an investor row's date", answer.tr_id):
-            day = kst(str(row["stck_bsop_date"])).date()
+            day = cached_kst(str(row["stck_bsop_date"])).date()
         flows.append(parse(InvestorFlow, row, answer.tr_id, symbol=symbol, date=day))
     flows.reverse()
     return ModelList(flows[-limit:] if limit else flows)

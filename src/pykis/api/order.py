@@ -8,6 +8,7 @@ TTTC0084R (real only; on paper, open orders are derived from today's orders).
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from typing import Any
 
 from pykis import exceptions as ex
@@ -259,6 +260,11 @@ def _digits(text: str) -> bool:
     return text.isascii() and text.isdigit() and len(text) <= 20
 
 
+# The moments of order rows, parsed once: a day's order list is read again and again
+# while orders are looked up, and strptime cost more than the rest of a row.
+_moment = lru_cache(maxsize=4096)(kst)
+
+
 def _order(row: dict[str, Any], today: str, canceled: bool, tr_id: str = "") -> Order:
     with reading("an order row", tr_id):
         return _read_order(row, today, canceled)
@@ -267,7 +273,7 @@ def _order(row: dict[str, Any], today: str, canceled: bool, tr_id: str = "") -> 
 def _read_order(row: dict[str, Any], today: str, canceled: bool) -> Order:
     amount, filled = whole(row["ord_qty"]), whole(row["tot_ccld_qty"])
     remaining, price = whole(row["rmn_qty"]), whole(row["ord_unpr"])
-    moment = kst(str(row["ord_dt"]), str(row["ord_tmd"]))
+    moment = _moment(str(row["ord_dt"]), str(row["ord_tmd"]))
     side = OrderSide.BUY if row["sll_buy_dvsn_cd"] == "02" else OrderSide.SELL
     number, original = _number(row["odno"]), _number(row.get("orgn_odno"))
     if not _digits(number):

@@ -44,6 +44,7 @@ __all__ = ["FileTokenStore", "Issue", "MemoryTokenStore", "Token", "TokenStore",
            "entry_key", "legacy_entry_key", "valid_entry"]
 
 LEASE_SECONDS = 30.0  # an issuer that crashed releases its lease after this long
+LOCK_SLACK = 30.0  # how stale a caller's clock reading may be when it gets the lock
 MAX_LIFETIME = 400 * 86_400.0  # longer than any token KIS issues (90 days for partners)
 
 log = logging.getLogger("pykis")
@@ -111,9 +112,12 @@ def _decide(entry: dict[str, Any], now: float, margin: float, interval: float) -
         if token.fresh(now, margin):
             return Use(token)
     lease = entry.get("lease")
-    # A lease "until" more than its length ahead was taken by a clock that ran fast:
-    # no issuer holds a lease that long, so it is over.
-    if lease and now < lease["until"] <= now + LEASE_SECONDS:
+    # A lease "until" far more than its length ahead was taken by a clock that ran fast:
+    # no issuer holds a lease that long, so it is over. "Far": a caller reads its clock
+    # before it waits for the store's lock, so a lease taken meanwhile by another thread
+    # or process is a little more than its length ahead of that reading; counted as
+    # over, it cost the caller a whole minute's wait while the token was on its way.
+    if lease and now < lease["until"] <= now + LEASE_SECONDS + LOCK_SLACK:
         return Wait(0.05)  # someone else is issuing: their token will be here soon
     last_call = entry.get("last_call", 0.0)
     if last_call > now + interval:  # recorded by a clock that ran ahead: not a real call

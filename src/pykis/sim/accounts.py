@@ -8,15 +8,16 @@ Sale proceeds can be spent at once (they count in D+2 cash), as at KIS.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from itertools import islice
 
 from pykis.models import OrderSide
 from pykis.sim.env import Env, EnvProfile
 
-__all__ = ["Account", "CashMovement", "Fill", "Order", "OrderKind", "Position"]
+__all__ = ["Account", "CashMovement", "DayTotals", "Fill", "Order", "OrderKind", "Position"]
 
 # T+2 trading days never spans more calendar days than this, even over Chuseok and New
 # Year; movements older than that have settled.
@@ -50,6 +51,29 @@ class Fill:
     @property
     def costs(self) -> int:
         return self.commission + self.transaction_tax + self.rural_tax
+
+
+@dataclass(frozen=True)
+class DayTotals:
+    """A day's fills summed: shares by (symbol, side), value by side, and costs."""
+
+    shares: dict[tuple[str, OrderSide], int]
+    value: dict[OrderSide, int]
+    costs: int
+
+    @classmethod
+    def of(cls, fills: Iterable[Fill]) -> DayTotals:
+        shares: dict[tuple[str, OrderSide], int] = {}
+        value = dict.fromkeys(OrderSide, 0)
+        costs = 0
+        for fill in fills:
+            costs += fill.costs
+            if fill.side is not OrderSide.BUY and fill.side is not OrderSide.SELL:
+                continue  # counted as neither, as inquiries compare sides by identity
+            key = (fill.code, fill.side)
+            shares[key] = shares.get(key, 0) + fill.qty
+            value[fill.side] += fill.value
+        return cls(shares, value, costs)
 
 
 @dataclass
@@ -134,9 +158,19 @@ class Account:
     # never walks the whole order history.
     working: dict[int, Order] = field(default_factory=dict)
     _booked: int = 0  # sum of every movement's amount
-    # Every fill, oldest first, and by trade day, as of the movement count they were
-    # built at: each fill books exactly one movement, so a new fill changes the count.
-    _fill_index: tuple[int, int, list[Fill], dict[dt.date, list[Fill]]] | None = field(
+    # Every fill, oldest first (by number), and by trade day: the exchange books each
+    # fill here as it happens, so that inquiries need not gather them from every order.
+    _fill_log: list[Fill] = field(default_factory=list, init=False, repr=False,
+                                  compare=False)
+    _fills_by_day: dict[dt.date, list[Fill]] = field(default_factory=dict, init=False,
+                                                     repr=False, compare=False)
+    _day_totals: dict[dt.date, tuple[int, DayTotals]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
+    # Orders by day, as of the order count they were built at (orders are only added).
+    _day_index: tuple[int, dict[dt.date, list[Order]]] | None = field(
+        default=None, init=False, repr=False, compare=False)
+    # Sums of recent movements by (kind, day), as of the movement count they were taken at.
+    _sums: tuple[int, dict[tuple[str, dt.date], int]] | None = field(
         default=None, init=False, repr=False, compare=False)
 
     @property
@@ -147,9 +181,14 @@ class Account:
     def position(self, code: str) -> Position:
         return self.positions.setdefault(code, Position(code))
 
-    def book(self, movement: CashMovement) -> None:
+    def book(self, movement: CashMovement, fill: Fill | None = None) -> None:
+        """Book a cash movement, and the fill (of one of this account's orders, numbered
+        after every fill booked before) that made it."""
         self.movements.append(movement)
         self._booked += movement.amount
+        if fill is not None:
+            self._fill_log.append(fill)
+            self._fills_by_day.setdefault(fill.day, []).append(fill)
 
     def cash(self, as_of: dt.date | None = None) -> int:
         """Cash once everything settled by ``as_of`` (None: everything booked).
@@ -160,17 +199,33 @@ class Account:
         total = self.initial_cash + self._booked
         if as_of is None:
             return total
-        return total - sum(m.amount for m in self._recent(as_of) if m.settle_day > as_of)
+        return total - self._recent_sum("unsettled", as_of)
 
     def cash_traded_before(self, day: dt.date) -> int:
         """Cash counting only the trades of days before ``day``."""
-        total = self.initial_cash + self._booked
-        return total - sum(m.amount for m in self._recent(day) if m.trade_day >= day)
+        return self.initial_cash + self._booked - self._recent_sum("traded", day)
 
     def unsettled_sales(self, as_of: dt.date) -> int:
         """Proceeds of sales that settle after ``as_of`` (usable again at once)."""
-        return sum(m.amount for m in self._recent(as_of)
-                   if m.amount > 0 and m.settle_day > as_of)
+        return self._recent_sum("sales", as_of)
+
+    def _recent_sum(self, kind: str, day: dt.date) -> int:
+        """The sum of the recent movements of ``kind`` as of ``day``, kept until the next
+        movement: a balance inquiry asks for several, and every order for some."""
+        count = len(self.movements)
+        if self._sums is None or self._sums[0] != count:
+            self._sums = (count, {})
+        sums = self._sums[1]
+        key = (kind, day)
+        if key not in sums:
+            recent = self._recent(day)
+            if kind == "unsettled":
+                sums[key] = sum(m.amount for m in recent if m.settle_day > day)
+            elif kind == "traded":
+                sums[key] = sum(m.amount for m in recent if m.trade_day >= day)
+            else:
+                sums[key] = sum(m.amount for m in recent if m.amount > 0 and m.settle_day > day)
+        return sums[key]
 
     def _recent(self, day: dt.date) -> Iterator[CashMovement]:
         """The movements that may not have settled by ``day``, newest first."""
@@ -192,24 +247,29 @@ class Account:
         held = self.positions[code].qty if code in self.positions else 0
         return held - self.open_sell_qty(code)
 
+    def orders_between(self, start: dt.date, end: dt.date) -> list[Order]:
+        """The orders of the days ``start`` to ``end``, by day; the daily order list asks
+        for a day's many times, and walking the whole history each time was quadratic."""
+        indexed, by_day = self._day_index or (0, {})
+        if indexed != len(self.orders):  # new orders come last in ``orders``
+            for order in islice(self.orders.values(), indexed, None):
+                by_day.setdefault(order.day, []).append(order)
+            self._day_index = (len(self.orders), by_day)
+        return [o for day in sorted(by_day) if start <= day <= end for o in by_day[day]]
+
     def fills(self, day: dt.date | None = None) -> list[Fill]:
-        every, by_day = self._fills()
-        return list(every if day is None else by_day.get(day, ()))
+        """Every fill (of ``day``), oldest first."""
+        return list(self._fill_log if day is None else self._fills_by_day.get(day, ()))
+
+    def day_totals(self, day: dt.date) -> DayTotals:
+        """The totals of ``day``'s fills, kept until its next fill: a balance inquiry
+        needs them for every holding, and inquiries come many times between fills."""
+        fills = self._fills_by_day.get(day, ())
+        known = self._day_totals.get(day)
+        if known is None or known[0] != len(fills):
+            known = self._day_totals[day] = (len(fills), DayTotals.of(fills))
+        return known[1]
 
     def fill_days(self) -> dict[dt.date, list[Fill]]:
         """The fills by trade day (do not modify)."""
-        return self._fills()[1]
-
-    def _fills(self) -> tuple[list[Fill], dict[dt.date, list[Fill]]]:
-        """Every fill sorted by number, and by day; rebuilt only after a new fill, since
-        inquiries ask for them many times between two fills."""
-        key = (len(self.orders), len(self.movements))
-        index = self._fill_index
-        if index is None or index[:2] != key:
-            every = sorted((f for o in self.orders.values() for f in o.fills),
-                           key=lambda f: f.number)
-            by_day: dict[dt.date, list[Fill]] = {}
-            for fill in every:
-                by_day.setdefault(fill.day, []).append(fill)
-            index = self._fill_index = (*key, every, by_day)
-        return index[2], index[3]
+        return self._fills_by_day

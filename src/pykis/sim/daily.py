@@ -55,6 +55,23 @@ def snap(price: float, limits: PriceLimits, bands: tuple, rounding: float = 0.5)
 # Pure in the base price and kind, and asked for every bar of every fresh simulator.
 _limits = functools.lru_cache(maxsize=1 << 14, typed=True)(price_limits)
 
+
+@functools.lru_cache(maxsize=1 << 10)
+def _krx_days(calendar: TradingCalendar, start: dt.date, end: dt.date) -> tuple[dt.date, ...]:
+    return tuple(calendar.trading_days(start, end))
+
+
+def _trading_days(calendar: TradingCalendar, start: dt.date, end: dt.date
+                  ) -> tuple[dt.date, ...] | list[dt.date]:
+    """``calendar.trading_days``, kept for the process where the calendar is a plain
+    (frozen, compared by value) one: an index asks it for each of its hundreds of members,
+    and every fresh simulator for the same ranges again. Other calendars (always-open
+    mode's moves with its clock) are asked each time."""
+    if type(calendar) is TradingCalendar:
+        return _krx_days(calendar, start, end)
+    return calendar.trading_days(start, end)
+
+
 UP = 1.0 - 1e-9
 NO_LIMITS = PriceLimits(1, 1 << 62)
 
@@ -160,14 +177,25 @@ class DailyHistory:
             return self._realized[day]
         bar = self._cache.get(day)
         if bar is None:
-            base = self.base_price(day)
-            limits = _limits(base, self.inst.kind)
-            close = min(max(self.close(day), limits.lower), limits.upper)
-            bar = self._shape(day, base, close, limits)
-            if len(self._cache) > 4_096:
-                self._cache.clear()
-            self._cache[day] = bar
+            bar = self._made(day, self.calendar.previous_trading_day(day))
         return bar
+
+    def _made(self, day: dt.date, previous: dt.date) -> DailyBar:
+        """The formula's bar of ``day``, whose previous trading day is ``previous``."""
+        base = self.close(previous)
+        limits = _limits(base, self.inst.kind)
+        close = min(max(self.close(day), limits.lower), limits.upper)
+        bar = self._shape(day, base, close, limits)
+        if len(self._cache) > 4_096:
+            self._cache.clear()
+        self._cache[day] = bar
+        return bar
+
+    @property
+    def pristine(self) -> bool:
+        """Whether every bar is the formula's (no day realized by trading): the bars are
+        then the same in every simulator with the same seed, listing and calendar."""
+        return not self._realized and not self._adjusted
 
     def _shape(self, day: dt.date, base: int, close: int, limits: PriceLimits) -> DailyBar:
         inst = self.inst
@@ -176,8 +204,22 @@ class DailyHistory:
 
     def bars(self, start: dt.date, end: dt.date) -> list[DailyBar]:
         """Bars of the trading days from ``start`` to ``end`` inclusive, oldest first."""
-        days = self.calendar.trading_days(max(start, self.first_day), end)
-        return [self.bar(day) for day in days]
+        days = _trading_days(self.calendar, max(start, self.first_day), end)
+        if type(self.calendar) is not TradingCalendar:
+            # An always-open calendar lists its live day but counts the previous close
+            # without it: each day asks for its own.
+            return [self.bar(day) for day in days]
+        # On a plain calendar a listed day's previous trading day is the one listed
+        # before it: one calendar walk for the first day, none for the rest.
+        out, previous, realized, cache = [], None, self._realized, self._cache
+        for day in days:
+            bar = realized.get(day) or cache.get(day)
+            if bar is None:
+                bar = self._made(day, previous if previous is not None
+                                 else self.calendar.previous_trading_day(day))
+            out.append(bar)
+            previous = day
+        return out
 
     def set_realized(self, bar: DailyBar) -> None:
         """Replace a day's bar by what trading produced; later days walk back to the

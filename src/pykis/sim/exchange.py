@@ -157,8 +157,17 @@ class Exchange:
         quote = self.market.quote(code, now)
         unit = price or quote.limits.upper
         qty = cash // unit
-        while qty > 0 and self._buy_cost(qty * unit, quote) > cash:
-            qty -= 1
+        if qty > 0 and self._buy_cost(qty * unit, quote) > cash:
+            # The cost rises with the quantity: the largest one within the cash, halving
+            # the range (a 1-won price starts millions of shares up, one at a time).
+            low, high = 0, qty  # cost(low) <= cash < cost(high)
+            while high - low > 1:
+                middle = (low + high) // 2
+                if self._buy_cost(middle * unit, quote) > cash:
+                    high = middle
+                else:
+                    low = middle
+            qty = low
         return cash, unit, qty
 
     def orderable_cash(self, account: Account) -> int:
@@ -286,11 +295,12 @@ class Exchange:
         account, inst = order.account, self.market.universe[order.code]
         value = qty * price
         costs = self.costs.of(order.side, value, order.day, inst.market, inst.kind)
-        order.fills.append(Fill(
+        fill = Fill(
             number=self._next_fill, odno=order.number, code=order.code, side=order.side,
             qty=qty, price=price, ts=ts, day=order.day, commission=costs.commission,
             transaction_tax=costs.transaction_tax, rural_tax=costs.rural_tax,
-        ))
+        )
+        order.fills.append(fill)
         self._next_fill += 1
         order.filled += qty
         order.filled_value += value
@@ -302,8 +312,8 @@ class Exchange:
             position.sell(qty)
             amount = value - costs.total
         settle = self.market.calendar.add_trading_days(order.day, 2)
-        account.book(CashMovement(order.day, settle, amount))
-        self._emit("filled", order, order.fills[-1])
+        account.book(CashMovement(order.day, settle, amount), fill)
+        self._emit("filled", order, fill)
 
     # --- helpers ---------------------------------------------------------------------
     def _reservation(self, order: Order, limits: PriceLimits, qty: int) -> int:

@@ -25,7 +25,7 @@ from functools import cached_property
 
 from pykis.market import InstrumentKind, Market
 from pykis.sim.daily import DailyBar
-from pykis.sim.market import FIRST_DAY, MarketState, Quote
+from pykis.sim.market import FIRST_DAY, MarketState, Quote, shared_memo
 from pykis.sim.universe import Instrument
 
 __all__ = ["INDICES", "IndexBar", "IndexDef", "IndexLevel", "index_def", "members"]
@@ -163,8 +163,22 @@ class IndexBook:
                    ) -> list[IndexBar]:
         if end < start:
             return []
+        insts = members(self.market, definition)
+        # Pure in the seed, the members, the calendar and the range, and each costs a
+        # bar of every member for every day (a chart paged back six years: ~300,000),
+        # so kept for the process where the members follow the formula.
+        key = self.market.formula_key(*(inst.code for inst in insts))
+        if key is None:
+            return self._member_bars(definition, insts, start, end)
+        return list(shared_memo(("index-bars", *key, definition.code, definition.base,
+                                 start, end),
+                                lambda: tuple(self._member_bars(definition, insts, start,
+                                                                end))))
+
+    def _member_bars(self, definition: IndexDef, insts: list[Instrument], start: dt.date,
+                     end: dt.date) -> list[IndexBar]:
         by_day: dict[dt.date, list[tuple[Instrument, DailyBar]]] = {}
-        for inst in members(self.market, definition):
+        for inst in insts:
             for bar in self.market.history(inst.code).bars(start, end):
                 by_day.setdefault(bar.date, []).append((inst, bar))
         return [self._bar(definition, day, by_day[day]) for day in sorted(by_day)]

@@ -48,6 +48,27 @@ _PATHS_KEPT = 256  # a path keeps its skeleton and minute bars (~25-80 KB); trad
 _PATHS_LOCK = threading.Lock()
 
 
+_SHARED: OrderedDict[tuple, Any] = OrderedDict()  # least recently used first
+_SHARED_KEPT = 1024
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_memo(key: tuple, compute: Callable[[], T]) -> T:
+    """A value derived from the seed's formula alone, kept for the whole process under
+    ``key`` (which names everything it depends on): every test builds a fresh simulator
+    that would work the same figures out again. The value must not be changed."""
+    with _SHARED_LOCK:
+        if key in _SHARED:
+            _SHARED.move_to_end(key)
+            return _SHARED[key]
+    value = compute()
+    with _SHARED_LOCK:
+        _SHARED[key] = value
+        while len(_SHARED) > _SHARED_KEPT:
+            _SHARED.popitem(last=False)
+    return value
+
+
 class Clock(Protocol):
     def now(self) -> dt.datetime: ...
 
@@ -205,6 +226,15 @@ class MarketState:
         """Whether ``code`` follows stored bars (``pykis.sim.replay``)."""
         return self.replay is not None and code in self.replay
 
+    def formula_only(self, code: str) -> bool:
+        """Whether ``code``'s daily bars are the seed's formula alone (not replayed, no
+        day realized by hand-made trading): the same in every market with this seed,
+        listing and calendar, so what is derived from them may be kept for the process."""
+        if self.replayed(code):
+            return False
+        history = self._histories.get(code)
+        return history is None or history.pristine
+
     def bar(self, code: str, day: dt.date) -> DailyBar:
         """The bar of ``day``, also of a day this market had a session on that the
         calendar no longer trades (a past always-open weekend, for its orders)."""
@@ -360,7 +390,20 @@ class MarketState:
                 "w52": _extreme([b for b in past if b.date > day - dt.timedelta(days=364)]),
             }
 
-        return self.memo(("extremes", code, day), compute)
+        def kept() -> dict[str, tuple[int, str, int, str]]:
+            key = self.formula_key(code)
+            return compute() if key is None else shared_memo(("extremes", *key, day), compute)
+
+        return self.memo(("extremes", code, day), kept)
+
+    def formula_key(self, *codes: str) -> tuple | None:
+        """What the formula's bars of ``codes`` depend on, for ``shared_memo``; None where
+        they are this market's own: a listing realized by hand or replayed, or a calendar
+        other than a plain one (an always-open calendar moves with its clock)."""
+        if type(self.calendar) is not TradingCalendar or not all(
+                self.formula_only(code) for code in codes):
+            return None
+        return (self.seed, self.calendar, FIRST_DAY, tuple(self.universe[c] for c in codes))
 
     def memo(self, key: tuple, compute: Callable[[], T]) -> T:
         """A value derived from this market that stays the same for its key (a day's

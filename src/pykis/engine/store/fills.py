@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from pykis.api import validate
@@ -37,9 +37,14 @@ __all__ = ["fills_of", "record_fill", "sync_fills"]
 _KEY = 64  # column width
 
 
+# Statements built once (building a query costs more than running it on SQLite).
+_OF_ORDER = select(Fill).where(Fill.order_id == bindparam("order_id")).order_by(Fill.id)
+_BY_KEY = select(Fill).where(Fill.order_id == bindparam("order_id"),
+                             Fill.fill_key == bindparam("key"))
+
+
 def fills_of(session: Session, order_id: int) -> list[Fill]:
-    return list(session.scalars(select(Fill).where(Fill.order_id == order_id)
-                                .order_by(Fill.id)))
+    return list(session.scalars(_OF_ORDER, {"order_id": order_id}))
 
 
 def record_fill(session: Session, order_id: int, *, key: str, quantity: int, price: int,
@@ -106,9 +111,7 @@ def _positive(value: object, argument: str, *, zero: bool = False) -> None:
 
 
 def _known(session: Session, order_id: int, key: str) -> Fill | None:
-    return session.scalars(
-        select(Fill).where(Fill.order_id == order_id, Fill.fill_key == key)
-    ).one_or_none()
+    return session.scalars(_BY_KEY, {"order_id": order_id, "key": key}).one_or_none()
 
 
 def _costs(costs: TradingCosts, order: Order, value: int, at: dt.datetime) -> TradeCosts:

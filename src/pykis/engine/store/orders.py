@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from pykis.api import validate
@@ -136,37 +136,43 @@ class OrderIntent:
 # ------------------------------------------------------------------------------ reading
 
 
+# Statements built once: building and coercing a query costs more than running it on
+# SQLite, and the engine reads an order several times for each order it sends.
+_BY_ID = select(Order).where(Order.id == bindparam("order_id"))
+_BY_ID_LOCKED = _BY_ID.with_for_update().execution_options(populate_existing=True)
+_BY_CLIENT_ID = select(Order).where(Order.client_order_id == bindparam("client_order_id"))
+_BY_BROKER_ID = select(Order).where(Order.broker_order_id == bindparam("number"),
+                                    Order.broker_order_date == bindparam("day"))
+_IN_STATES = select(Order).where(Order.state.in_(bindparam("states", expanding=True)))
+_IN_STATES_OF = _IN_STATES.where(Order.ticker == bindparam("ticker"))
+_IN_STATES, _IN_STATES_OF = _IN_STATES.order_by(Order.id), _IN_STATES_OF.order_by(Order.id)
+
+
 def get_order(session: Session, order_id: int, *, lock: bool = False) -> Order:
-    query = select(Order).where(Order.id == order_id)
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    order = session.scalars(query).one_or_none()
+    order = session.scalars(_BY_ID_LOCKED if lock else _BY_ID,
+                            {"order_id": order_id}).one_or_none()
     if order is None:
         raise InvalidInputError("order_id", order_id, "the id of a recorded order")
     return order
 
 
 def find_order(session: Session, client_order_id: str) -> Order | None:
-    return session.scalars(
-        select(Order).where(Order.client_order_id == client_order_id)
-    ).one_or_none()
+    return session.scalars(_BY_CLIENT_ID, {"client_order_id": client_order_id}).one_or_none()
 
 
 def find_broker_order(session: Session, broker_order_id: str, order_date: dt.date
                       ) -> Order | None:
     """The order KIS numbered ``broker_order_id`` on ``order_date`` (leading zeros or not)."""
     number = validate.order_id(broker_order_id, "broker_order_id")
-    return session.scalars(select(Order).where(
-        Order.broker_order_id == number, Order.broker_order_date == order_date
-    )).one_or_none()
+    return session.scalars(_BY_BROKER_ID, {"number": number, "day": order_date}).one_or_none()
 
 
 def orders_in(session: Session, states: Iterable[OrderState], *, ticker: str | None = None
               ) -> list[Order]:
-    query = select(Order).where(Order.state.in_([OrderState(s).value for s in states]))
-    if ticker is not None:
-        query = query.where(Order.ticker == ticker)
-    return list(session.scalars(query.order_by(Order.id)))
+    values = [OrderState(s).value for s in states]
+    if ticker is None:
+        return list(session.scalars(_IN_STATES, {"states": values}))
+    return list(session.scalars(_IN_STATES_OF, {"states": values, "ticker": ticker}))
 
 
 def all_orders(session: Session, *, since: dt.datetime | None = None) -> list[Order]:
@@ -191,10 +197,14 @@ def orders_of_trade(session: Session, trade_id: int) -> list[Order]:
                                 .order_by(Order.id)))
 
 
+_NUMBERED_ON = select(Order.broker_order_date, Order.broker_order_id).where(
+    Order.broker_order_date.in_(bindparam("days", expanding=True)),
+    Order.broker_order_id.is_not(None))
+
+
 def broker_order_ids(session: Session, days: Iterable[dt.date]) -> set[tuple[dt.date, str]]:
     """(day, number) of every broker order the store already holds on ``days``."""
-    rows = session.execute(select(Order.broker_order_date, Order.broker_order_id).where(
-        Order.broker_order_date.in_(list(days)), Order.broker_order_id.is_not(None)))
+    rows = session.execute(_NUMBERED_ON, {"days": list(days)})
     return {(day, number) for day, number in rows}
 
 
@@ -204,13 +214,15 @@ def unresolved_orders(session: Session) -> list[Order]:
     return orders_in(session, UNRESOLVED_STATES)
 
 
+_PENDING_SALES = select(func.coalesce(func.sum(Order.quantity - Order.filled_quantity), 0)
+                        ).where(Order.trade_id == bindparam("trade_id"),
+                                Order.side == OrderSide.SELL.value,
+                                Order.state.in_([s.value for s in ACTIVE_STATES]))
+
+
 def pending_sell_quantity(session: Session, trade_id: int) -> int:
     """Shares of the trade that sell orders not yet finished may still sell."""
-    remaining = func.coalesce(func.sum(Order.quantity - Order.filled_quantity), 0)
-    return int(session.scalar(select(remaining).where(
-        Order.trade_id == trade_id, Order.side == OrderSide.SELL.value,
-        Order.state.in_([s.value for s in ACTIVE_STATES]),
-    )) or 0)
+    return int(session.scalar(_PENDING_SALES, {"trade_id": trade_id}) or 0)
 
 
 # ------------------------------------------------------------------------------ writing

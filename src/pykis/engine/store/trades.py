@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from pykis.api import validate
@@ -39,11 +39,17 @@ def position_cost(trade: Trade) -> PositionCost:
     return PositionCost(trade.open_quantity, trade.open_cost, trade.open_fees)
 
 
+# Statements built once (building a query costs more than running it on SQLite).
+_BY_ID = select(Trade).where(Trade.id == bindparam("trade_id"))
+_BY_ID_LOCKED = _BY_ID.with_for_update().execution_options(populate_existing=True)
+_OPEN = select(Trade).where(Trade.trade_status == TradeStatus.OPEN).order_by(Trade.id)
+_OPEN_OF = select(Trade).where(Trade.trade_status == TradeStatus.OPEN,
+                               Trade.ticker == bindparam("ticker")).order_by(Trade.id)
+
+
 def get_trade(session: Session, trade_id: int, *, lock: bool = False) -> Trade:
-    query = select(Trade).where(Trade.id == trade_id)
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    trade = session.scalars(query).one_or_none()
+    trade = session.scalars(_BY_ID_LOCKED if lock else _BY_ID,
+                            {"trade_id": trade_id}).one_or_none()
     if trade is None:
         raise InvalidInputError("trade_id", trade_id, "the id of a recorded trade")
     return trade
@@ -51,6 +57,10 @@ def get_trade(session: Session, trade_id: int, *, lock: bool = False) -> Trade:
 
 def open_trades(session: Session, *, ticker: str | None = None,
                 strategy: str | None = None) -> list[Trade]:
+    if strategy is None:  # the usual look-ups, with statements built once
+        if ticker is None:
+            return list(session.scalars(_OPEN))
+        return list(session.scalars(_OPEN_OF, {"ticker": ticker}))
     return trades(session, status=TradeStatus.OPEN, ticker=ticker, strategy=strategy)
 
 

@@ -49,10 +49,12 @@ def inquire_balance(call: Call) -> Reply:
     call.choice("FNCG_AMT_AUTO_RDPT_YN", ("N",))
     call.choice("PRCS_DVSN", ("00", "01"))
     account, today = call.account, _today(call)
-    rows = [_holding_row(call, code) for code in _held_codes(call, account, today)]
+    tallies, quotes = _tallies(call, account, today), {}  # once for all rows
+    rows = [_holding_row(call, code, tallies, quotes)
+            for code in _held_codes(call, account, today)]
     conditions = f"{afhr}^{call.param('OFL_YN', required=False) or 'N'}^{inqr}^01^N^"
     page = paginate(call, rows, call.profile.balance_page, lambda r: r["pdno"], conditions)
-    summary = _balance_summary(call, account, today, rows)
+    summary = _balance_summary(call, account, today, rows, tallies, quotes)
     return Reply(
         {"output1": page.rows, "output2": [summary]},
         page.code(call.profile.inquiry_ok, account.env is Env.REAL),
@@ -70,20 +72,39 @@ def _held_codes(call: Call, account: Account, today: dt.date) -> list[str]:
                   if pos.qty > 0 or code in unsettled)
 
 
-def _holding_row(call: Call, code: str) -> dict[str, Any]:
-    account, today = call.account, _today(call)
-    position = account.positions[code]
-    quote = call.state.market.quote(code, call.now)
+Tallies = tuple[dict[tuple[str, OrderSide], int], dict[tuple[str, OrderSide], int]]
+
+
+def _tallies(call: Call, account: Account, today: dt.date) -> Tallies:
+    """Shares filled by (symbol, side) today and on the trading day before."""
     previous = call.state.market.calendar.previous_trading_day(today)
-    fills_today, fills_before = account.fills(today), account.fills(previous)
+    return account.day_totals(today).shares, account.day_totals(previous).shares
+
+
+def _quote(call: Call, code: str, quotes: dict | None):
+    """The quote of ``code`` at the call's moment, taken once per call in ``quotes``."""
+    if quotes is None:
+        return call.state.market.quote(code, call.now)
+    if code not in quotes:
+        quotes[code] = call.state.market.quote(code, call.now)
+    return quotes[code]
+
+
+def _holding_row(call: Call, code: str, tallies: Tallies | None = None,
+                 quotes: dict | None = None) -> dict[str, Any]:
+    """One holding's row; ``tallies`` and ``quotes`` are shared by the rows of a call."""
+    account = call.account
+    filled_today, filled_before = tallies or _tallies(call, account, _today(call))
+    position = account.positions[code]
+    quote = _quote(call, code, quotes)
     cost = int((position.avg_price * position.qty).to_integral_value())
     value = quote.price * position.qty
     return {
         "pdno": code, "prdt_name": quote.inst.name, "trad_dvsn_name": "현금",
-        "bfdy_buy_qty": _side_qty(fills_before, code, OrderSide.BUY),
-        "bfdy_sll_qty": _side_qty(fills_before, code, OrderSide.SELL),
-        "thdt_buyqty": _side_qty(fills_today, code, OrderSide.BUY),
-        "thdt_sll_qty": _side_qty(fills_today, code, OrderSide.SELL),
+        "bfdy_buy_qty": filled_before.get((code, OrderSide.BUY), 0),
+        "bfdy_sll_qty": filled_before.get((code, OrderSide.SELL), 0),
+        "thdt_buyqty": filled_today.get((code, OrderSide.BUY), 0),
+        "thdt_sll_qty": filled_today.get((code, OrderSide.SELL), 0),
         "hldg_qty": position.qty, "ord_psbl_qty": max(0, account.sellable(code)),
         "pchs_avg_pric": f"{position.avg_price:.4f}", "pchs_amt": cost, "prpr": quote.price,
         "evlu_amt": value, "evlu_pfls_amt": value - cost,
@@ -96,11 +117,12 @@ def _holding_row(call: Call, code: str) -> dict[str, Any]:
     }
 
 
-def _balance_summary(call: Call, account: Account, today: dt.date, rows: list[dict]
+def _balance_summary(call: Call, account: Account, today: dt.date, rows: list[dict],
+                     tallies: Tallies | None = None, quotes: dict | None = None
                      ) -> dict[str, Any]:
     calendar, costs = call.state.market.calendar, call.state.costs
     previous = calendar.previous_trading_day(today)
-    fills_today, fills_before = account.fills(today), account.fills(previous)
+    totals_today, totals_before = account.day_totals(today), account.day_totals(previous)
     settled_all = account.cash()
     held_value = sum(r["evlu_amt"] for r in rows)
     total = settled_all + held_value
@@ -108,18 +130,19 @@ def _balance_summary(call: Call, account: Account, today: dt.date, rows: list[di
     for row in rows:
         inst = call.state.market.universe[row["pdno"]]
         sell_costs += costs.of(OrderSide.SELL, row["evlu_amt"], today, inst.market, inst.kind).total
-    yesterday = _yesterday_assets(call, account, today)
+    filled_today = (tallies or _tallies(call, account, today))[0]
+    yesterday = _yesterday_assets(call, account, today, filled_today, quotes)
     return {
         "dnca_tot_amt": account.cash(today),
         "nxdy_excc_amt": account.cash(calendar.next_trading_day(today)),
         "prvs_rcdl_excc_amt": settled_all, "cma_evlu_amt": 0,
-        "bfdy_buy_amt": sum(f.value for f in fills_before if f.side is OrderSide.BUY),
-        "thdt_buy_amt": sum(f.value for f in fills_today if f.side is OrderSide.BUY),
+        "bfdy_buy_amt": totals_before.value[OrderSide.BUY],
+        "thdt_buy_amt": totals_today.value[OrderSide.BUY],
         "nxdy_auto_rdpt_amt": 0,
-        "bfdy_sll_amt": sum(f.value for f in fills_before if f.side is OrderSide.SELL),
-        "thdt_sll_amt": sum(f.value for f in fills_today if f.side is OrderSide.SELL),
-        "d2_auto_rdpt_amt": 0, "bfdy_tlex_amt": sum(f.costs for f in fills_before),
-        "thdt_tlex_amt": sum(f.costs for f in fills_today), "tot_loan_amt": 0,
+        "bfdy_sll_amt": totals_before.value[OrderSide.SELL],
+        "thdt_sll_amt": totals_today.value[OrderSide.SELL],
+        "d2_auto_rdpt_amt": 0, "bfdy_tlex_amt": totals_before.costs,
+        "thdt_tlex_amt": totals_today.costs, "tot_loan_amt": 0,
         "scts_evlu_amt": held_value, "tot_evlu_amt": total, "nass_amt": total - sell_costs,
         "fncg_gld_auto_rdpt_yn": "", "pchs_amt_smtl_amt": sum(r["pchs_amt"] for r in rows),
         "evlu_amt_smtl_amt": held_value,
@@ -129,16 +152,16 @@ def _balance_summary(call: Call, account: Account, today: dt.date, rows: list[di
     }
 
 
-def _yesterday_assets(call: Call, account: Account, today: dt.date) -> int:
+def _yesterday_assets(call: Call, account: Account, today: dt.date, filled_today: dict,
+                      quotes: dict | None) -> int:
     """Cash booked before today plus yesterday's holdings at yesterday's close."""
     cash = account.cash_traded_before(today)
-    fills_today = account.fills(today)
     value = 0
     for code, position in account.positions.items():
-        qty = (position.qty - _side_qty(fills_today, code, OrderSide.BUY)
-               + _side_qty(fills_today, code, OrderSide.SELL))
+        qty = (position.qty - filled_today.get((code, OrderSide.BUY), 0)
+               + filled_today.get((code, OrderSide.SELL), 0))
         if qty:
-            value += qty * call.state.market.quote(code, call.now).base
+            value += qty * _quote(call, code, quotes).base
     return cash + value
 
 
@@ -161,8 +184,8 @@ def inquire_daily_ccld(call: Call) -> Reply:
     if odno and not is_digits(odno):
         raise SimError("OPSQ2001", text="ERROR INVALID ODNO")
     orders = [
-        o for o in call.account.orders.values()
-        if start <= o.day <= end and side in ("00", _side_code(o)) and (not code or o.code == code)
+        o for o in call.account.orders_between(start, end)
+        if side in ("00", _side_code(o)) and (not code or o.code == code)
         and (not odno or o.number == int(odno)) and exchange in ("ALL", o.exchange)
         and _matches_fill_filter(o, filled)
     ]
