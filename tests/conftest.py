@@ -3,6 +3,7 @@ HTTP client to it, and KIS accounts of both environments."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import re
@@ -98,6 +99,14 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
                    or (a.startswith("-n") and a[2:].isdigit()) for a in given)
     if config.args_source is not pytest.Config.ArgsSource.TESTPATHS and not explicit:
         config.option.numprocesses = 0
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What exists once the tests are collected (modules, the items, their parameters)
+    lives for the whole run: frozen, the garbage collector stops scanning it again and
+    again (a few percent of the suite's CPU)."""
+    gc.collect()
+    gc.freeze()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

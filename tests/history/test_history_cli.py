@@ -35,11 +35,12 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_download_list_and_show_on_a_simulator(tmp_path: Path) -> None:
     folder = tmp_path / "bars"
-    since = dt.date.today() - dt.timedelta(days=20)
+    today = dt.datetime.now(KST).date()  # the simulator's day is KRX's, not this machine's
+    since = today - dt.timedelta(days=20)
     result = runner.invoke(app, ["history", "download", "005930", "000660", "--since",
                                  since.isoformat(), "--dir", str(folder), "--sim"])
     assert result.exit_code == 0, result.output
-    days = len([d for d in TradingCalendar().trading_days(since, dt.date.today())])
+    days = len([d for d in TradingCalendar().trading_days(since, today)])
     assert f"new 1d bars in {folder}" in result.stdout
     assert f"005930: {days}" in result.stdout or f"005930: {days - 1}" in result.stdout
 
