@@ -59,6 +59,16 @@ def test_commission_rates():
     assert Commission().rate(ETN) == Decimal("0.000146527")
 
 
+@given(st.integers(0, 10**60))
+def test_costs_are_exact_truncations_at_any_size(value):
+    """Past Decimal's 28 digits a product could not be made whole (it raised); costs are
+    whole-won truncations of the exact product, however large the value."""
+    costs = COSTS.of(OrderSide.SELL, value, MID_2026, KOSPI)
+    assert costs.commission == value * 140_527 // 10**9
+    assert costs.transaction_tax == value * 5 // 10**4
+    assert costs.rural_tax == value * 15 // 10**4
+
+
 def test_custom_commission_rate():
     costs = TradingCosts(commission=Commission(stock_rate=Decimal("0.00015")))
     assert costs.of(OrderSide.BUY, TEN_MILLION, MID_2026).commission == 1_500

@@ -263,6 +263,15 @@ def test_refusals_by_reason(kis: Kis) -> None:
     assert kis.ledger()["orders"] == []
 
 
+def test_an_absurd_quantity_is_refused_like_any_other(kis: Kis) -> None:
+    """Any client may send any digits: 10**30 shares is more than the cash buys or the
+    account holds, not an internal error (costs are worked out exactly at any size)."""
+    refused(kis.order("buy", "005930", 10**30, 70_000), codes(kis, "APBK0952", "40250000"))
+    refused(kis.order("buy", "005930", 10**30), codes(kis, "APBK0952", "40250000"))
+    refused(kis.order("sell", "005930", 10**30), codes(kis, "APBK0400", "40240000"))
+    assert kis.ledger()["orders"] == []
+
+
 def test_insufficient_cash_message_text(paper: Kis) -> None:
     data = refused(paper.order("buy", "005930", 10_000_000), "40250000")
     assert data["msg1"] == "모의투자 주문가능금액이 부족합니다."

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 from enum import StrEnum
 
 from pykis.exceptions import InvalidInputError
@@ -77,8 +77,12 @@ TAX_TABLE: tuple[TaxRate, ...] = (
 )
 
 
-def _won(amount: Decimal) -> int:
-    return int(amount.quantize(Decimal(1), rounding=ROUND_DOWN))
+def _won(value: int, rate: Decimal) -> int:
+    """``value`` × ``rate`` truncated to whole won, exactly, for any size of value: in
+    Decimal's context (28 digits) a product past that could not be made whole and
+    raised (the simulator answered an order of 10**30 shares with an internal error)."""
+    numerator, denominator = rate.as_integer_ratio()
+    return value * numerator // denominator  # both non-negative: // truncates
 
 
 def _checked_value(value: object) -> int:
@@ -99,7 +103,7 @@ class Commission:
         return self.fund_rate if InstrumentKind(kind).is_fund_like else self.stock_rate
 
     def amount(self, value: int, kind: InstrumentKind = InstrumentKind.STOCK) -> int:
-        won = _won(_checked_value(value) * self.rate(kind))
+        won = _won(_checked_value(value), self.rate(kind))
         return won - won % self.unit
 
 
@@ -128,7 +132,7 @@ class TransactionTax:
         if InstrumentKind(kind).is_fund_like:
             return 0, 0
         rate = self.rate(trade_date, Market(market))
-        return _won(value * rate.transaction), _won(value * rate.rural)
+        return _won(value, rate.transaction), _won(value, rate.rural)
 
 
 @dataclass(frozen=True, slots=True)
