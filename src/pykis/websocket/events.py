@@ -23,6 +23,11 @@ __all__ = ["EVENTS", "BookEvent", "Event", "NoticeEvent", "TradeEvent", "Unreada
 Today = Callable[[], dt.date]
 
 
+def _whole(name: str, doc: str | None = None) -> property:
+    """The property of a whole-number field, read by its KIS name ("" reads as 0)."""
+    return property(lambda event: event._int(name), doc=doc)
+
+
 class Event:
     """One data record: its TR and values, read by the documented field names."""
 
@@ -54,6 +59,15 @@ class Event:
     @property
     def extra(self) -> list[str]:
         return self.values[self.width:]
+
+    @property
+    def time(self) -> dt.datetime:
+        """The record's time (``when`` without its epoch milliseconds)."""
+        return self.when[0]
+
+    @property
+    def when(self) -> tuple[dt.datetime, int]:
+        raise NotImplementedError  # each TR says where its time is
 
     @classmethod
     def unreadable(cls, values: list[str]) -> str | None:
@@ -94,60 +108,26 @@ class TradeEvent(Event):
         return self.values[0]
 
     @property
-    def time(self) -> dt.datetime:
-        return self.when[0]
-
-    @property
     def when(self) -> tuple[dt.datetime, int]:
         """(time, epoch milliseconds): on the record's business day, or today's for a
         record without one."""
         day = day_of(self.values[_BSOP_DATE])
         return moment(self._today() if day is None else day, self.values[_TRADE_HOUR])
 
-    @property
-    def price(self) -> int:
-        return self._int("STCK_PRPR")
-
-    @property
-    def volume(self) -> int:
-        """Shares traded in this trade."""
-        return self._int("CNTG_VOL")
-
-    @property
-    def change(self) -> int:
-        return self._int("PRDY_VRSS")
+    price = _whole("STCK_PRPR")
+    volume = _whole("CNTG_VOL", "Shares traded in this trade.")
+    change = _whole("PRDY_VRSS")
+    open = _whole("STCK_OPRC")
+    high = _whole("STCK_HGPR")
+    low = _whole("STCK_LWPR")
+    cumulative_volume = _whole("ACML_VOL")
+    cumulative_value = _whole("ACML_TR_PBMN")
+    bid = _whole("BIDP1")
+    ask = _whole("ASKP1")
 
     @property
     def change_percent(self) -> float:
         return float(self["PRDY_CTRT"] or 0)
-
-    @property
-    def open(self) -> int:
-        return self._int("STCK_OPRC")
-
-    @property
-    def high(self) -> int:
-        return self._int("STCK_HGPR")
-
-    @property
-    def low(self) -> int:
-        return self._int("STCK_LWPR")
-
-    @property
-    def cumulative_volume(self) -> int:
-        return self._int("ACML_VOL")
-
-    @property
-    def cumulative_value(self) -> int:
-        return self._int("ACML_TR_PBMN")
-
-    @property
-    def bid(self) -> int:
-        return self._int("BIDP1")
-
-    @property
-    def ask(self) -> int:
-        return self._int("ASKP1")
 
     @property
     def side(self) -> OrderSide | None:
@@ -166,10 +146,6 @@ class BookEvent(Event):
         return self.values[0]
 
     @property
-    def time(self) -> dt.datetime:
-        return self.when[0]
-
-    @property
     def when(self) -> tuple[dt.datetime, int]:
         """(time, epoch milliseconds), today."""
         return moment(self._today(), self.values[1])
@@ -184,13 +160,8 @@ class BookEvent(Event):
         v = self.values
         return [(int(v[13 + i] or 0), int(v[33 + i] or 0)) for i in range(10)]
 
-    @property
-    def total_ask(self) -> int:
-        return self._int("TOTAL_ASKP_RSQN")
-
-    @property
-    def total_bid(self) -> int:
-        return self._int("TOTAL_BIDP_RSQN")
+    total_ask = _whole("TOTAL_ASKP_RSQN")
+    total_bid = _whole("TOTAL_BIDP_RSQN")
 
 
 class NoticeEvent(Event):
@@ -229,23 +200,11 @@ class NoticeEvent(Event):
     def side(self) -> OrderSide:
         return OrderSide.SELL if self["SELN_BYOV_CLS"] == "01" else OrderSide.BUY
 
-    @property
-    def quantity(self) -> int:
-        """This fill's shares (a fill) or the order's quantity (an acceptance)."""
-        return self._int("CNTG_QTY")
-
-    @property
-    def price(self) -> int:
-        """This fill's price (a fill) or the order's price (an acceptance)."""
-        return self._int("CNTG_UNPR")
-
-    @property
-    def order_quantity(self) -> int:
-        return self._int("ODER_QTY")
-
-    @property
-    def time(self) -> dt.datetime:
-        return self.when[0]
+    quantity = _whole("CNTG_QTY", "This fill's shares (a fill) or the order's quantity "
+                                  "(an acceptance).")
+    price = _whole("CNTG_UNPR", "This fill's price (a fill) or the order's price "
+                                "(an acceptance).")
+    order_quantity = _whole("ODER_QTY")
 
     @property
     def when(self) -> tuple[dt.datetime, int]:
