@@ -32,11 +32,13 @@ Contenders, in the order they are reported:
 
    * **split-only floor**: ``frame.split("|", 3)``, ``payload.split("^")`` and the values
      cut into records: what any reader of the frame must do, and nothing more.
-   * **PyKIS ``Codec.decode``**: the events, nothing read. It does more than the floor:
-     it checks every number a model will read, so that no reader ever meets one that does
-     not convert (issue 10); the next row is that check alone.
-   * **the number check alone**: ``TradeEvent.layout.readable`` over the frames' values,
-     already split (what the check adds to decoding).
+   * **PyKIS ``Codec.decode``**: the events, nothing read. It checks every number a
+     model will read, so that no reader ever meets one that does not convert (issue 10),
+     on the record's text with one regular expression (over whole records, cutting the
+     frame, for several), and leaves the split into values to the first read; the next
+     row is that check alone.
+   * **the number check alone**: ``TradeEvent.layout.one`` / ``.records`` over the
+     frames' payloads, the header split off beforehand.
 
 Rounds: in each round every (contender, frame size) pair runs one batch of about
 ``--batch`` seconds, the order rotating from round to round, so machine noise falls on
@@ -172,24 +174,24 @@ def split_floor(texts: list[str], repeat: int) -> int:
 
 
 def check_only(frames: dict[int, list[str]]) -> Batch:
-    """``TradeEvent.layout.readable`` over each frame's values, split beforehand."""
-    split = {size: [(int(t.split("|", 3)[2]), t.split("|", 3)[3].split("^")) for t in texts]
-             for size, texts in frames.items()}
-    layout = getattr(TradeEvent, "layout", None)
-    if layout is None:  # the codec before issue 12 (for a before-and-after run): per record
-        split = {size: [(1, values[i:i + len(values) // count]) for count, values in frames_
-                        for i in range(0, len(values), len(values) // count)]
-                 for size, frames_ in split.items()}
-    readable = layout.readable if layout is not None else (
-        lambda values, count, size: TradeEvent.unreadable(values))
+    """The codec's check over each frame's payload, the header split off beforehand:
+    ``layout.one`` for a frame of one record, ``layout.records`` (which also cuts the
+    frame into its records' texts) for several."""
+    payloads = {size: [(int(count), payload) for _, _, count, payload
+                       in (text.split("|", 3) for text in texts)]
+                for size, texts in frames.items()}
+    layout = TradeEvent.layout
 
     def batch(size: int, repeat: int) -> tuple[float, float, int]:
-        records, frames_ = 0, split[size]
+        records, frames_ = 0, payloads[size]
         gc.collect()
         wall, cpu = time.perf_counter(), time.process_time()
         for _ in range(repeat):
-            for count, values in frames_:
-                readable(values, count, len(values) // count)
+            for count, payload in frames_:
+                if count == 1:
+                    layout.one(payload)
+                else:
+                    layout.records(payload, count, (payload.count("^") + 1) // count)
                 records += count
         return time.perf_counter() - wall, time.process_time() - cpu, records
     return batch

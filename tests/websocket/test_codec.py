@@ -273,3 +273,50 @@ def test_any_records_come_back_value_for_value(records: list[list[str]], extra: 
             assert event.extra == [f"e{n}" for n in range(extra)]
         else:
             assert isinstance(event, UnreadableRecord) and event.tr_id == "H0STCNT0"
+
+
+# Texts at the edge of what the codec's fast check passes: signs, points, spaces,
+# underscores, exponents, non-ASCII digits int() reads ("٥") and one it does not ("²").
+EDGES = ["", "-", "+", ".", "-.", "+.", "-0", "+0", "0.", ".0", "1.2.3", "1-2", "1+2", "--1",
+         "1_0", "_1", "1e3", "nan", "inf", " 1", "1 ", "٤٥", "²", "9" * 640, "9" * 641,
+         "-" + "9" * 640, "0." + "9" * 301]
+edgy = st.text(alphabet="0123456789-+._ en٥²", max_size=8) | st.sampled_from(EDGES)
+
+
+GENUINE = capture("H0STCNT0.066570.20241014.true-project.txt").split("|", 3)[3].split("^")
+
+
+@pytest.mark.parametrize("text", EDGES)
+def test_the_fast_check_agrees_with_reading_each_number(text: str) -> None:
+    """Every edge in every one of a trade's first 15 values, in a frame of one record
+    and as the middle one of three."""
+    for index in range(15):
+        for count in (1, 3):
+            changes = [(index, text) if n == count // 2 else (0, GENUINE[0])
+                       for n in range(count)]
+            comes_back_exactly_when_it_reads(changes)
+
+
+@given(changes=st.lists(st.tuples(st.integers(0, 14), edgy), min_size=1, max_size=5))
+def test_the_fast_check_agrees_with_reading_the_record(changes: list[tuple[int, str]]) -> None:
+    comes_back_exactly_when_it_reads(changes)
+
+
+def comes_back_exactly_when_it_reads(changes: list[tuple[int, str]]) -> None:
+    """Genuine records, each with one of its first 15 values (where every number of a
+    trade sits) replaced, in one frame: each comes back as its event exactly when every
+    property reads it."""
+    rows = []
+    for index, text in changes:
+        row = list(GENUINE)
+        row[index] = text
+        rows.append(row)
+    frame = f"0|H0STCNT0|{len(rows):03d}|" + "^".join(v for row in rows for v in row)
+    events = codec().decode(frame)
+    assert len(events) == len(rows)
+    for event, row in zip(events, rows):
+        if reads(TradeEvent("H0STCNT0", row, lambda: TODAY)):
+            assert isinstance(event, TradeEvent) and event.values == row
+            assert event.key == row[0]
+        else:
+            assert isinstance(event, UnreadableRecord)

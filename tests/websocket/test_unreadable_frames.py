@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -175,6 +176,7 @@ def test_market_records_with_bad_numbers_are_unreadable(frame: str, field: str) 
     ({"ODER_PRC": "?"}, "ODER_PRC"),
     ({"ODER_NO": "²²²"}, "ODER_NO"),  # no order number: a notice about nothing
     ({"ODER_NO": ""}, "ODER_NO"),
+    ({"ODER_NO": "0000000000"}, "ODER_NO"),
 ])
 def test_notices_with_bad_numbers_are_unreadable_and_say_no_value(
         tr_id: str, encrypted: bool, changes: dict[str, str], field: str) -> None:
@@ -183,6 +185,65 @@ def test_notices_with_bad_numbers_are_unreadable_and_say_no_value(
     assert event.tr_id == tr_id and field in event.reason
     for value in (*changes.values(), "6123456701", "simuser1"):  # the account's own
         assert not value or value not in event.reason
+
+
+# Texts the codec's fast check (a regular expression over the record's text) does not
+# pass but int() or float() reads: each goes to the exact check and comes back as an event
+# with the value int() or float() makes of it, alone in its frame or among other records.
+ODD_BUT_READABLE = [
+    ("STCK_PRPR", "+98900", 98900), ("STCK_PRPR", " 98900 ", 98900),
+    ("ACML_VOL", "246_334", 246334), ("CNTG_VOL", "\u0664\u0665", 45),  # Arabic-Indic 45
+    ("STCK_HGPR", "9" * 700, int("9" * 700)),  # more than 640 digits, fewer than int()'s limit
+    ("PRDY_VRSS", "+400", 400), ("PRDY_VRSS", "-0", 0), ("PRDY_VRSS", "4_00", 400),
+    ("PRDY_CTRT", ".41", 0.41), ("PRDY_CTRT", "41.", 41.0), ("PRDY_CTRT", "4.1e-1", 0.41),
+    ("PRDY_CTRT", "+0.41", 0.41),
+]
+READS = {"STCK_PRPR": "price", "ACML_VOL": "cumulative_volume", "CNTG_VOL": "volume",
+         "STCK_HGPR": "high", "PRDY_VRSS": "change", "PRDY_CTRT": "change_percent"}
+
+
+@pytest.mark.parametrize("records", [1, 3])
+@pytest.mark.parametrize(("field", "text", "value"), ODD_BUT_READABLE)
+def test_numbers_past_the_fast_check_are_read_exactly(field: str, text: str, value: Any,
+                                                      records: int) -> None:
+    odd = "^".join(record(TRADE, "H0STCNT0", **{field: text}))
+    good = "^".join(TRADE)
+    rows = [good] * (records // 2) + [odd] + [good] * (records // 2)
+    events = Codec(lambda: TODAY).decode(f"0|H0STCNT0|{records:03d}|" + "^".join(rows))
+    assert [type(e) for e in events] == [TradeEvent] * records
+    odd_event = events[records // 2]
+    assert getattr(odd_event, READS[field]) == pytest.approx(value)
+    assert odd_event.values == odd.split("^") and odd_event.symbol == TRADE[0]
+
+
+@pytest.mark.parametrize("order_no", [" 0000001001", "0" * 40 + "1001", "1" * 45])
+def test_order_numbers_past_the_fast_check_are_read_exactly(order_no: str) -> None:
+    [event] = subscribed().decode(notice(ODER_NO=order_no))
+    assert isinstance(event, NoticeEvent) and event.order_id == str(int(order_no))
+
+
+def test_the_interpreter_s_digit_limit_is_the_one_applied() -> None:
+    limit = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(640)
+    try:
+        [event] = Codec(lambda: TODAY).decode(trade(STCK_HGPR="9" * 641))
+        [kept] = Codec(lambda: TODAY).decode(trade(STCK_HGPR="9" * 640))
+    finally:
+        sys.set_int_max_str_digits(limit)
+    assert isinstance(event, UnreadableRecord) and "STCK_HGPR" in event.reason
+    assert isinstance(kept, TradeEvent) and kept.high == int("9" * 640)
+
+
+def test_a_decoded_record_is_split_when_first_read() -> None:
+    """The values come back as received, however the record is first read."""
+    frame = "0|H0STCNT0|002|" + "^".join(TRADE + TRADE[::-1])
+    for first in ("key", "symbol", "price", "values", "info", "extra"):
+        events = Codec(lambda: TODAY).decode(frame.replace("|002|", "|001|", 1)
+                                             if first == "extra" else frame)
+        getattr(events[0], first)
+        assert events[0].values == (TRADE + TRADE[::-1] if first == "extra" else TRADE)
+        assert events[0].key == events[0].symbol == TRADE[0]
+        assert events[0].price == int(TRADE[2])
 
 
 def test_a_bad_record_among_good_ones_is_the_only_one_lost() -> None:

@@ -388,7 +388,7 @@ class AsyncStream:
         for event in events:
             kind = type(event)
             if kind is TradeEvent or kind is BookEvent:
-                registration = self._registrations.get((event.tr_id, event.values[0]))
+                registration = self._registrations.get((event.tr_id, event.key))
                 if registration is not None:
                     for sink in registration.sinks:
                         sink.push(event)

@@ -1,10 +1,12 @@
 """The records of KIS's real-time data frames, as events: the values as received, read by
 their documented names and converted when a property is read.
 
-Events keep the values as text because most readers look at a few fields of many ticks.
-What may fail when read is checked once, when the record is decoded (``Layout``, in
-``pykis.websocket.records``): every number a property or a model reads converts, so a
-reader never meets one that does not.
+Events keep the record as text because most readers look at a few fields of many ticks:
+a record decoded from a frame is split into its values when they are first read
+(``values``), and a property converts only its own value. What may fail when read is
+checked once, when the record is decoded (``Layout``, in ``pykis.websocket.records``):
+every number a property or a model reads converts, so a reader never meets one that
+does not.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ def _whole(name: str, doc: str | None = None) -> property:
 class Event:
     """One data record: its TR and values, read by the documented field names."""
 
-    __slots__ = ("tr_id", "values", "_today")
+    # _record: the values, or the record's text until they are first read.
+    __slots__ = ("tr_id", "_record", "_today")
     names: tuple[str, ...] = ()  # the documented layout, set per TR by Layout
     width: int = 0  # len(names)
     _index: dict[str, int] = {}
@@ -44,7 +47,23 @@ class Event:
 
     def __init__(self, tr_id: str, values: list[str], today: Today) -> None:
         # The day is looked up only when a time is read: most records never need it.
-        self.tr_id, self.values, self._today = tr_id, values, today
+        self.tr_id, self._record, self._today = tr_id, values, today
+
+    @property
+    def values(self) -> list[str]:
+        """The record's values as received, by position (``names``, then any extra)."""
+        record = self._record
+        if record.__class__ is str:  # decoded, not read yet: split once
+            record = self._record = record.split("^")
+        return record  # type: ignore[return-value]
+
+    @property
+    def key(self) -> str:
+        """The record's first value (the symbol of market data), without splitting it."""
+        record = self._record
+        if record.__class__ is str:
+            return record[:record.find("^")]  # type: ignore[union-attr]
+        return record[0]
 
     def __getitem__(self, name: str) -> str:
         return self.values[self._index[name]]
@@ -103,16 +122,15 @@ class TradeEvent(Event):
     signed = ("PRDY_VRSS",)
     fractions = ("PRDY_CTRT",)
 
-    @property
-    def symbol(self) -> str:
-        return self.values[0]
+    symbol = Event.key
 
     @property
     def when(self) -> tuple[dt.datetime, int]:
         """(time, epoch milliseconds): on the record's business day, or today's for a
         record without one."""
-        day = day_of(self.values[_BSOP_DATE])
-        return moment(self._today() if day is None else day, self.values[_TRADE_HOUR])
+        values = self.values
+        day = day_of(values[_BSOP_DATE])
+        return moment(self._today() if day is None else day, values[_TRADE_HOUR])
 
     price = _whole("STCK_PRPR")
     volume = _whole("CNTG_VOL", "Shares traded in this trade.")
@@ -141,9 +159,7 @@ class BookEvent(Event):
     __slots__ = ()
     unsigned = FIELDS["H0STASP0"][3:45]  # ten prices and quantities a side, the totals
 
-    @property
-    def symbol(self) -> str:
-        return self.values[0]
+    symbol = Event.key
 
     @property
     def when(self) -> tuple[dt.datetime, int]:

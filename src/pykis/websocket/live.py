@@ -168,7 +168,7 @@ _price = _whole_number(TradeEvent._index["STCK_PRPR"])
 _volume = _whole_number(TradeEvent._index["CNTG_VOL"])
 
 live_trade = live_model(Trade, {
-    "info": lambda e: e.info, "symbol": lambda e: e.values[0],
+    "info": lambda e: e.info, "symbol": lambda e: e.key,
     "timestamp": lambda e: e.when[1], "datetime": lambda e: e.when[0],
     "price": _price, "amount": _volume, "cost": lambda e: _price(e) * _volume(e),
     "side": lambda e: e.side, "id": _none, "order_id": _none,
@@ -176,7 +176,7 @@ live_trade = live_model(Trade, {
 live_trade.__doc__ = "The ``Trade`` of a trade event (H0STCNT0), as ``watch_trades`` yields."
 
 live_book = live_model(OrderBook, {
-    "info": lambda e: e.info, "symbol": lambda e: e.values[0],
+    "info": lambda e: e.info, "symbol": lambda e: e.key,
     "timestamp": lambda e: e.when[1], "datetime": lambda e: e.when[0],
     "bids": lambda e: [level for level in e.bids if level[0]],
     "asks": lambda e: [level for level in e.asks if level[0]],

@@ -11,15 +11,16 @@ KIS: 실시간 (웹소켓) [실시간-000/-003/-004/-005]. A text frame is one o
 
 Records are cut by the frame's count, not by the documented field count, so values KIS
 appends to a layout are kept (``Event.extra``) instead of breaking the parse. Events keep
-the values as received and convert a field only when it is read, which keeps decoding
-cheap for callers that look at a few fields of many ticks.
+the record as received, split it into values when first read and convert a field only
+when it is read, which keeps decoding cheap for callers that look at a few fields of
+many ticks.
 
 What KIS garbles never gets past ``decode``: a frame that cannot be read raises
 ``ProtocolError`` (and nothing else), and a record whose numbers do not convert comes
 back as an ``UnreadableRecord`` in place of its event, so a reader skips it while the
 frame's other records go on. Every number a model reads is checked this way when the
-record is decoded (for the usual record, one join and ``bytes.isdigit`` plus the few
-signed numbers converted), so a watcher never meets a number it cannot read.
+record is decoded (for the usual record, one regular expression over its text), so a
+watcher never meets a number it cannot read.
 Error texts carry no secret: no key, iv or approval key, and of an encrypted or notice
 frame only its header.
 """
@@ -108,8 +109,9 @@ class Codec:
         text = frame if isinstance(frame, str) else _utf8(frame)
         first = text[:1]
         if first == "0" or first == "1":
-            # The hot path of a busy stream: one split per level, no regular expressions,
-            # and a plain frame of one readable record built without further calls.
+            # The hot path of a busy stream: the header split off, the record checked on
+            # its text (split when first read), and a plain frame of one readable record
+            # built without further calls.
             try:
                 _, tr_id, count_text, payload = text.split("|", 3)
                 cls = EVENTS[tr_id]
@@ -117,36 +119,36 @@ class Codec:
                 raise ProtocolError(f"not a KIS data frame: {_preview(text)}") from None
             if first == "1":
                 payload = self._decrypt(tr_id, payload)
-            values = payload.split("^")
-            if count_text == "001" and len(values) >= cls.width \
-                    and cls.layout.one(values):
+            if count_text == "001" and cls.layout.one(payload):
                 event = _new(cls)  # what __init__ does, without its call
-                event.tr_id, event.values, event._today = tr_id, values, self._today
+                event.tr_id, event._record, event._today = tr_id, payload, self._today
                 return [event]
-            return self._records(cls, tr_id, count_text, values)
+            return self._records(cls, tr_id, count_text, payload)
         if first == "{":
             return [self._control(text)]
         raise ProtocolError(f"not a KIS frame: {_preview(text)}")
 
-    def _records(self, cls: type[Event], tr_id: str, count_text: str, values: list[str]
+    def _records(self, cls: type[Event], tr_id: str, count_text: str, payload: str
                  ) -> list[Event | UnreadableRecord]:
         try:
             count = int(count_text)
         except ValueError:
             raise ProtocolError(f"{tr_id}: not a record count: {count_text[:8]!r}") from None
-        size, left = divmod(len(values), count) if count > 0 else (0, 1)
+        total = payload.count("^") + 1
+        size, left = divmod(total, count) if count > 0 else (0, 1)
         if left or size < cls.width:
-            raise ProtocolError(f"{tr_id}: {len(values)} values do not make {count} records")
-        records = [values[start:start + size] for start in range(0, len(values), size)] \
-            if count > 1 else [values]
+            raise ProtocolError(f"{tr_id}: {total} values do not make {count} records")
         today, events = self._today, []
-        if cls.layout.readable(values, count, size):  # the usual frame: all of it reads
-            for record in records:
+        texts = cls.layout.records(payload, count, size)
+        if texts is not None:  # the usual frame: all of it reads
+            for text in texts:
                 event = _new(cls)
-                event.tr_id, event.values, event._today = tr_id, record, today
+                event.tr_id, event._record, event._today = tr_id, text, today
                 events.append(event)
             return events
-        for record in records:
+        values = payload.split("^")
+        for start in range(0, total, size):
+            record = values[start:start + size]
             bad = cls.layout.culprit(record)
             events.append(cls(tr_id, record, today) if bad is None
                           else _unreadable(cls, tr_id, bad, record))

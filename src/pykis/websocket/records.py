@@ -1,10 +1,10 @@
 """Reading the records of KIS's real-time frames: where each number sits, the check made
 when a record is decoded (``Layout``), times and order numbers.
 
-The check is built for the usual record: one ``str.join`` and ``bytes.isdigit`` over
-the unsigned numbers of every record of the frame, the few signed numbers and fractions
-converted; anything else is looked at field by field to name the culprit. It never
-says yes to a record a property cannot read: the events' tests hold it to that.
+The check is built for the usual record: one regular expression over the record's text
+up to its last number (over whole records, for a frame of several), before the record
+is split; anything else is looked at field by field to name the culprit. It never says
+yes to a record a property cannot read: the events' tests hold it to that.
 
 A record's time is its HHMMSS on its business day; the same (day, time) is converted
 once and shared (``moment``): a busy second's trades read the same datetime.
@@ -13,9 +13,8 @@ once and shared (``moment``): a busy second's trades read the same datetime.
 from __future__ import annotations
 
 import datetime as dt
-import sys
+import re
 from collections.abc import Callable
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from pykis.market import KST
@@ -28,7 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["Layout", "NoticeLayout", "business_day", "day_of", "moment", "order_number"]
 
 # int() takes at least this many digits, whatever sys.set_int_max_str_digits says (640 is
-# its floor); a longer run of digits is measured against the interpreter's own limit.
+# its floor); a longer run of digits is left to int() itself (``culprit``).
 _FAST_DIGITS = 640
 
 
@@ -79,90 +78,71 @@ def day_of(text: str) -> dt.date | None:
 
 
 # --- the check made when a record is decoded -------------------------------------------------
-def _within_int_limit(digits: int) -> bool:
-    """Whether int() takes a number of ``digits`` digits (sys.set_int_max_str_digits)."""
-    limit = sys.get_int_max_str_digits()
-    return not limit or digits <= limit
+# What a field must look like for the fast check to pass it. Each pattern accepts only
+# text that certainly converts (ASCII digits, at most _FAST_DIGITS of them: int() takes
+# that many whatever sys.set_int_max_str_digits says); text int() or float() would still
+# take ("+5", " 5", "1_000", ".5", "nan", 700 digits) fails it and is looked at exactly
+# (``culprit``). Possessive quantifiers: a field never gives back what it matched, which
+# keeps the scan linear and fast.
+_ANY = r"[^^]*+"
+_UNSIGNED = rf"[0-9]{{0,{_FAST_DIGITS}}}+"
+_SIGNED = rf"(?:[+-]?[0-9]{{1,{_FAST_DIGITS}}}+)?+"
+_FRACTION = r"(?:-?[0-9]{1,300}+(?:\.[0-9]{1,300}+)?+)?+"
+_ORDER_NUMBER = r"0{0,20}+[1-9][0-9]{0,30}+"  # not 0, and short: order_number() reads it
 
 
 class Layout:
-    """The numbers of one TR's records, and how to check them: ``readable`` (the usual
-    record, fast, never wrong when it says yes) and ``culprit`` (exact, field by field)."""
+    """The numbers of one TR's records, and how to check them on the record's text:
+    ``one`` (a frame of one record) and ``records`` (a frame of several), both fast and
+    never wrong when they say yes; ``culprit`` (exact, field by field) when they say no.
+
+    The fast check is one regular expression over the record's text up to its last
+    number, so a record is checked without being split: the split waits for the first
+    read (``Event.values``). For a frame of several records the expression spans whole
+    records of the frame's size, which cuts the frame as it checks it."""
 
     def __init__(self, cls: type[Event], tr_id: str) -> None:
         cls.names = FIELDS[tr_id]
         cls.width = len(cls.names)
         cls._index = index = {name: i for i, name in enumerate(cls.names)}
-        self.unsigned = [index[name] for name in cls.unsigned]
-        self.signed = [index[name] for name in cls.signed]
-        self.fractions = [index[name] for name in cls.fractions]
         self.numbers = [(name, index[name], int) for name in cls.unsigned + cls.signed] + [
             (name, index[name], float) for name in cls.fractions]
-        self._frames: dict[tuple[int, int], Callable[[list[str]], bool]] = {}
-        self.one = self._fast(1, cls.width)  # the usual frame: one record
+        kinds = {index[name]: _UNSIGNED for name in cls.unsigned}
+        kinds.update({index[name]: _SIGNED for name in cls.signed})
+        kinds.update({index[name]: _FRACTION for name in cls.fractions})
+        kinds.update(self._more_kinds(index))
+        self._checked = max(kinds) + 1  # the fields the expression looks at
+        self._head = r"\^".join(kinds.get(i, _ANY) for i in range(self._checked))
+        self._frames: dict[int, Callable[[str], list[str]]] = {}
+        match, carets = re.compile(self._head + r"(?:\^|\Z)").match, cls.width - 1
 
-    def readable(self, values: list[str], count: int = 1, size: int = 0) -> bool:
-        """True when every number of the ``count`` records in ``values`` (``size`` values
-        each) certainly converts; False means "look closer" (``culprit``)."""
-        if count == 1:
-            return self.one(values)
-        fast = self._frames.get((count, size))
-        if fast is None:
+        def one(text: str) -> bool:
+            """True when the one record ``text`` has its documented fields and every
+            number in it certainly converts; False means "look closer" (``culprit``)."""
+            return match(text) is not None and text.count("^") >= carets
+        self.one = one  # a plain function, not a method: it is called for every record
+
+    def _more_kinds(self, index: dict[str, int]) -> dict[int, str]:
+        """Patterns of fields other than numbers (a notice's order number)."""
+        return {}
+
+    def records(self, text: str, count: int, size: int) -> list[str] | None:
+        """The texts of the ``count`` records of ``size`` values each that make ``text``,
+        when every number in them certainly converts; None means "look closer"."""
+        find = self._frames.get(size)
+        if find is None:
             if len(self._frames) >= 32:
                 self._frames.clear()
-            fast = self._frames[count, size] = self._fast(count, size)
-        return fast(values)
-
-    def _fast(self, count: int, size: int) -> Callable[[list[str]], bool]:
-        """``readable`` for frames of ``count`` records of ``size`` values: the unsigned
-        numbers of all records joined and checked at once, the others converted."""
-        def at(fields: list[int]) -> list[int]:
-            return [n * size + i for n in range(count) for i in fields]
-        unsigned, signed, fractions = at(self.unsigned), at(self.signed), at(self.fractions)
-        pick = itemgetter(*unsigned) if len(unsigned) > 1 else (
-            lambda values: (values[unsigned[0]],) if unsigned else ())
-
-        def digits_only(values: list[str]) -> bool:
-            digits = "".join(pick(values)).encode()
-            return (digits.isdigit() or not digits) and (
-                len(digits) <= _FAST_DIGITS or _within_int_limit(len(digits)))
-
-        if not signed and not fractions:
-            return digits_only
-        if len(signed) == 1 and len(fractions) == 1:  # a trade: written out, it is hot
-            sign, fraction = signed[0], fractions[0]
-
-            def one_of_each(values: list[str]) -> bool:
-                digits = "".join(pick(values)).encode()
-                if not (digits.isdigit() or not digits) or (
-                        len(digits) > _FAST_DIGITS and not _within_int_limit(len(digits))):
-                    return False
-                try:
-                    text = values[sign]
-                    if text:
-                        int(text)
-                    text = values[fraction]
-                    if text:
-                        float(text)
-                except ValueError:
-                    return False
-                return True
-            return one_of_each
-
-        def each(values: list[str]) -> bool:
-            if not digits_only(values):
-                return False
-            try:
-                for index in signed:
-                    if values[index]:
-                        int(values[index])
-                for index in fractions:
-                    if values[index]:
-                        float(values[index])
-            except ValueError:
-                return False
-            return True
-        return each
+            tail = r"(?:\^[^^]*+)" + f"{{{size - self._checked}}}" if size > self._checked \
+                else ""
+            find = self._frames[size] = re.compile(
+                "(" + self._head + tail + r")(?:\^|\Z)").findall
+        texts = find(text)
+        # findall skips what does not match: the records are the frame only if they
+        # cover it, each after the last, with one '^' between them.
+        if len(texts) != count or sum(map(len, texts)) + count - 1 != len(text):
+            return None
+        return texts
 
     def culprit(self, values: list[str]) -> str | None:
         """The first field of one record a property cannot convert ("" reads as 0)."""
@@ -191,11 +171,8 @@ class NoticeLayout(Layout):
         self._order_no = FIELDS[tr_id].index("ODER_NO")
         super().__init__(cls, tr_id)
 
-    def _fast(self, count: int, size: int) -> Callable[[list[str]], bool]:
-        numbers = super()._fast(count, size)
-        numbered = [n * size + self._order_no for n in range(count)]
-        return lambda values: numbers(values) and all(
-            order_number(values[index]) for index in numbered)
+    def _more_kinds(self, index: dict[str, int]) -> dict[int, str]:
+        return {self._order_no: _ORDER_NUMBER}
 
     def culprit(self, values: list[str]) -> str | None:
         return super().culprit(values) or (None if order_number(values[self._order_no])

@@ -67,7 +67,7 @@ class _Queue:
         if self.closed:
             return
         if self._conflate and isinstance(item, (TradeEvent, BookEvent)):
-            self._latest[item.values[0]] = item
+            self._latest[item.key] = item
         else:
             if self._maxsize is not None and len(self._items) >= self._maxsize:
                 self._items.popleft()
