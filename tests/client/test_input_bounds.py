@@ -283,12 +283,45 @@ def prepared(tmp_path_factory):
     return get
 
 
+def unchanged(path: str, body: dict[str, Any]) -> None:
+    """No change: what a shared client's transport does between tests."""
+
+
+@pytest.fixture(scope="module")
+def readers(prepared):
+    """``readers(env, kind)``: a client of the shared prepared simulator of ``env`` and its
+    rewriting transport, built once for the module (a fresh client's first calls load its
+    token and the master files: more than most of these tests' own call costs). A client
+    keeps nothing a test's change could reach: the token and the master files pass
+    through unchanged, and nothing else read is kept."""
+    made = {}
+
+    def get(env, kind):
+        if (env, kind) not in made:
+            sim, tokens = prepared(env)
+            transport = Rewriting(sim, unchanged)
+            made[env, kind] = build(sim, env, kind, tokens, transport=transport,
+                                    threaded=False), transport
+        return made[env, kind]
+
+    yield get
+    for client, _ in made.values():
+        client.close()
+
+
 @pytest.fixture
-def broken(prepared, env, kind):
-    """A client to the shared prepared simulator whose answers ``broken(change)``
-    rewrites; for tests that only read."""
-    sim, tokens = prepared(env)
-    yield from rewriting(sim, env, kind, tokens)
+def broken(readers, env, kind):
+    """``broken(change)``: the module's client of ``env`` and ``kind`` on the shared prepared
+    simulator, its answers rewritten by ``change`` until the next ``broken`` call or the
+    test's end; for tests that only read."""
+    client, transport = readers(env, kind)
+
+    def rewritten(change):
+        transport.change = change
+        return client
+
+    yield rewritten
+    transport.change = unchanged
 
 
 @pytest.fixture
