@@ -55,6 +55,8 @@ __all__ = [
 ]
 
 _new = object.__new__
+# Each TR's event class and its check of a one-record frame, found with one look-up.
+_KINDS = {tr_id: (cls, cls.layout.one) for tr_id, cls in EVENTS.items()}
 
 
 class ProtocolError(ValueError):
@@ -114,12 +116,12 @@ class Codec:
             # built without further calls.
             try:
                 _, tr_id, count_text, payload = text.split("|", 3)
-                cls = EVENTS[tr_id]
+                cls, fits = _KINDS[tr_id]
             except (ValueError, KeyError):
                 raise ProtocolError(f"not a KIS data frame: {_preview(text)}") from None
             if first == "1":
                 payload = self._decrypt(tr_id, payload)
-            if count_text == "001" and cls.layout.one(payload):
+            if count_text == "001" and fits(payload):
                 event = _new(cls)  # what __init__ does, without its call
                 event.tr_id, event._record, event._today = tr_id, payload, self._today
                 return [event]
