@@ -24,7 +24,7 @@ from pykis.api import validate
 from pykis.engine.pnl import Execution, average
 from pykis.engine.store.columns import aware
 from pykis.engine.store.errors import FillConflictError, OrderStateError
-from pykis.engine.store.orders import get_order
+from pykis.engine.store.orders import _write, get_order
 from pykis.engine.store.schema import Fill, Order
 from pykis.engine.store.states import FILLABLE_STATES, FillSource, OrderState, TradeStatus
 from pykis.engine.store.trades import add_to_trade, close_trade, get_trade, open_trade
@@ -129,38 +129,42 @@ def _apply(session: Session, order: Order, key: str, quantity: int, value: int,
         raise FillConflictError(f"{quantity} more shares would fill order {order.id} beyond "
                                 f"its {order.quantity} ({order.filled_quantity} filled)")
     execution = Execution(OrderSide(order.side), quantity, value, charged.commission, charged.tax)
-    realized = _apply_to_trade(session, order, execution, filled_at)
+    realized, trade_id = _apply_to_trade(session, order, execution, filled_at)
     fill = Fill(order_id=order.id, fill_key=key, source=source.value, quantity=quantity,
                 price=average(value, quantity), value=value, commission=charged.commission,
                 tax=charged.tax, realized_pnl=realized, filled_at=filled_at,
                 recorded_at=recorded_at)
     session.add(fill)
-    order.filled_quantity += quantity
-    order.filled_value += value
-    if order.filled_quantity == order.quantity and order.state != OrderState.CANCELED:
-        order.state = OrderState.FILLED.value
-    elif order.state == OrderState.ACCEPTED:
-        order.state = OrderState.PARTIALLY_FILLED.value
-    order.updated_at = recorded_at
     session.flush()
+    filled = order.filled_quantity + quantity
+    changes: dict[str, object] = {"filled_quantity": filled,
+                                  "filled_value": order.filled_value + value,
+                                  "updated_at": recorded_at}
+    if filled == order.quantity and order.state != OrderState.CANCELED:
+        changes["state"] = OrderState.FILLED.value
+    elif order.state == OrderState.ACCEPTED:
+        changes["state"] = OrderState.PARTIALLY_FILLED.value
+    if trade_id != order.trade_id:
+        changes["trade_id"] = trade_id
+    _write(session, order, **changes)
     return fill
 
 
 def _apply_to_trade(session: Session, order: Order, execution: Execution,
-                    at: dt.datetime) -> int | None:
-    """The sale's realized P&L (None for a buy)."""
+                    at: dt.datetime) -> tuple[int | None, int | None]:
+    """The sale's realized P&L (None for a buy), and the order's trade afterwards."""
     if execution.side is OrderSide.SELL:
         assert order.trade_id is not None  # the schema requires it for sales
         trade = get_trade(session, order.trade_id, lock=True)
-        return close_trade(session, trade, execution, reason=order.reason, at=at).pnl
+        realized = close_trade(session, trade, execution, reason=order.reason, at=at)
+        return realized.pnl, order.trade_id
     held = get_trade(session, order.trade_id, lock=True) if order.trade_id else None
     if held is not None and held.trade_status == TradeStatus.OPEN:
         add_to_trade(session, held, execution, at)
-        return None
+        return None, order.trade_id
     # A first buy, or a buy for a trade that closed meanwhile: a new trade.
     opened = open_trade(session, ticker=order.ticker, fill=execution, at=at,
                         market=Market(order.market), kind=InstrumentKind(order.kind),
                         strategy=order.strategy, reason=order.reason)
-    order.trade_id = opened.id
-    return None
+    return None, opened.id
 

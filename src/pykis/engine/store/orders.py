@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from pykis.api import validate
 from pykis.api.order import ORDER_TYPES
@@ -27,7 +28,6 @@ from pykis.engine.store.states import (
     OrderState,
     TradeStatus,
 )
-from pykis.engine.store.trades import get_trade
 from pykis.exceptions import InvalidInputError
 from pykis.market import KST, InstrumentKind, Market
 from pykis.models import OrderSide, OrderStatus
@@ -222,7 +222,20 @@ _PENDING_SALES = select(func.coalesce(func.sum(Order.quantity - Order.filled_qua
 
 def pending_sell_quantity(session: Session, trade_id: int) -> int:
     """Shares of the trade that sell orders not yet finished may still sell."""
-    return int(session.scalar(_PENDING_SALES, {"trade_id": trade_id}) or 0)
+    return _pending_sales(_connection(session), trade_id)
+
+
+def _pending_sales(connection: Connection, trade_id: int) -> int:
+    return int(connection.scalar(_PENDING_SALES, {"trade_id": trade_id}) or 0)
+
+
+def _connection(session: Session) -> Connection:
+    """The transaction's connection, for statements that want no objects back (the
+    session's own execution costs several times theirs); what the session holds
+    unwritten is written first, as before any query through it."""
+    if session.autoflush:
+        session.flush()
+    return session.connection()
 
 
 # ------------------------------------------------------------------------------ writing
@@ -231,15 +244,17 @@ def pending_sell_quantity(session: Session, trade_id: int) -> int:
 def record_intent(session: Session, intent: OrderIntent, at: dt.datetime) -> Order:
     """Write ``intent`` as an order in state ``intent``; refuse a sale of shares the
     trade does not hold or that other sell orders may already sell."""
-    if find_order(session, intent.client_order_id) is not None:
+    connection = _connection(session)
+    if connection.scalar(_CLIENT_ID_TAKEN, {"client_order_id": intent.client_order_id}
+                         ) is not None:
         raise InvalidInputError("client_order_id", intent.client_order_id,
                                 "an id no recorded order has")
     if intent.trade_id is not None:
-        trade = _open_trade_of(session, intent)
+        held = _held(connection, intent)
         if intent.side is OrderSide.SELL:
-            available = trade.open_quantity - pending_sell_quantity(session, trade.id)
+            available = held - _pending_sales(connection, intent.trade_id)
             if intent.quantity > available:
-                raise OversellError(trade.id, intent.quantity, available)
+                raise OversellError(intent.trade_id, intent.quantity, available)
     order = Order(
         client_order_id=intent.client_order_id, trade_id=intent.trade_id,
         strategy=intent.strategy, ticker=intent.ticker, market=intent.market.value,
@@ -253,36 +268,38 @@ def record_intent(session: Session, intent: OrderIntent, at: dt.datetime) -> Ord
     return order
 
 
-def _open_trade_of(session: Session, intent: OrderIntent) -> Trade:
+_CLIENT_ID_TAKEN = select(Order.id).where(Order.client_order_id == bindparam("client_order_id"))
+_HELD = select(Trade.trade_status, Trade.ticker, Trade.open_quantity).where(
+    Trade.id == bindparam("trade_id")).with_for_update()
+
+
+def _held(connection: Connection, intent: OrderIntent) -> int:
+    """The shares the intent's trade holds; it must be an open trade of the ticker."""
     # Locked: two sell intents for one trade must not both see the same shares free.
-    try:
-        trade: Trade | None = get_trade(session, intent.trade_id, lock=True)
-    except InvalidInputError:
-        trade = None
+    trade = connection.execute(_HELD, {"trade_id": intent.trade_id}).one_or_none()
     if trade is None or trade.trade_status != TradeStatus.OPEN or trade.ticker != intent.ticker:
         raise InvalidInputError("trade_id", intent.trade_id,
                                 f"the id of an open trade of {intent.ticker}")
-    return trade
+    return trade.open_quantity
 
 
-def _move(order: Order, target: OrderState, at: dt.datetime) -> bool:
-    """Move ``order`` to ``target``; False if it is there already (repeating a report
-    is harmless), OrderStateError if the state machine does not allow it."""
+def _move(order: Order, target: OrderState, at: dt.datetime) -> dict[str, object]:
+    """The columns that move ``order`` to ``target``; none if it is there already
+    (repeating a report is harmless), OrderStateError if the state machine does not
+    allow it."""
     current = OrderState(order.state)
     if current is target:
-        return False
+        return {}
     if target not in TRANSITIONS[current]:
         raise OrderStateError(order.id, current.value, target.value)
-    order.state = target.value
-    order.updated_at = at
-    return True
+    return {"state": target.value, "updated_at": at}
 
 
 def mark_sent(session: Session, order_id: int, at: dt.datetime) -> Order:
     """Commit this just before the request leaves: from now on the order may exist."""
     order = get_order(session, order_id, lock=True)
-    if _move(order, OrderState.SENT, at):
-        order.sent_at = at
+    if moved := _move(order, OrderState.SENT, at):
+        _write(session, order, **moved, sent_at=at)
     return order
 
 
@@ -304,8 +321,7 @@ def mark_accepted(session: Session, order_id: int, broker_order_id: str, org_no:
                                     f"{order.broker_order_id} (of {order.broker_order_date}),"
                                     f" the number order {order.id} already has")
         return order
-    _move(order, OrderState.ACCEPTED, at)
-    return _book(session, order, number, day, org_no, at)
+    return _book(session, order, number, day, org_no, at, _move(order, OrderState.ACCEPTED, at))
 
 
 def mark_adopted(session: Session, order_id: int, broker_order_id: str, org_no: str,
@@ -318,19 +334,19 @@ def mark_adopted(session: Session, order_id: int, broker_order_id: str, org_no: 
     if order.state != OrderState.REJECTED.value or order.sent_at is None \
             or order.broker_order_id is not None:
         raise OrderStateError(order.id, order.state, "adopted")
-    order.state, order.updated_at = OrderState.ACCEPTED.value, at
-    order.error = f"booked by KIS as {number} after all; was recorded as: {order.error}"[:500]
-    return _book(session, order, number, order_date, org_no, at)
+    error = f"booked by KIS as {number} after all; was recorded as: {order.error}"[:500]
+    return _book(session, order, number, order_date, org_no, at,
+                 {"state": OrderState.ACCEPTED.value, "updated_at": at, "error": error})
 
 
 def _book(session: Session, order: Order, number: str, day: dt.date, org_no: str,
-          at: dt.datetime) -> Order:
+          at: dt.datetime, moved: dict[str, object]) -> Order:
+    """Give the order KIS's number, with the state change ``moved``."""
     if find_broker_order(session, number, day) is not None:
         raise InvalidInputError("broker_order_id", number,
                                 f"a number no other order of {day} has")
-    order.broker_order_id, order.broker_order_date = number, day
-    order.broker_org_no, order.broker_updated_at = org_no, at
-    return order
+    return _write(session, order, **moved, broker_order_id=number, broker_order_date=day,
+                  broker_org_no=org_no, broker_updated_at=at)
 
 
 def refused_after_sending(session: Session, since: dt.datetime) -> list[Order]:
@@ -366,8 +382,8 @@ def _mark(session: Session, order_id: int, target: OrderState, at: dt.datetime,
           error: str | None) -> Order:
     """Move the order to ``target``, keeping ``error`` (if any) as why."""
     order = get_order(session, order_id, lock=True)
-    if _move(order, target, at) and error is not None:
-        order.error = error
+    if moved := _move(order, target, at):
+        _write(session, order, **moved, **({} if error is None else {"error": error}))
     return order
 
 
@@ -384,8 +400,19 @@ def record_broker_report(session: Session, order_id: int, *, status: str,
         raise InvalidInputError("average_price", average_price, "None, an int or a Decimal")
     status = OrderStatus(validate.choice(status, [s.value for s in OrderStatus], "status")).value
     order = get_order(session, order_id, lock=True)
-    order.broker_status = status
-    order.broker_filled_quantity = filled_quantity
-    order.broker_average_price = None if average_price is None else Decimal(average_price)
-    order.broker_updated_at = at
+    return _write(session, order, broker_status=status, broker_filled_quantity=filled_quantity,
+                  broker_average_price=None if average_price is None else Decimal(average_price),
+                  broker_updated_at=at)
+
+
+_UPDATE = update(Order.__table__).where(Order.__table__.c.id == bindparam("order_id"))
+
+
+def _write(session: Session, order: Order, **values: object) -> Order:
+    """Set ``values`` (columns) on the locked ``order``: one UPDATE on the transaction's
+    connection now, and the same values on the object as loaded ones (the session's
+    flush of a changed object costs several times the statement)."""
+    session.connection().execute(_UPDATE, {"order_id": order.id, **values})
+    for name, value in values.items():
+        set_committed_value(order, name, value)
     return order

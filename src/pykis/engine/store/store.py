@@ -44,6 +44,7 @@ from pykis.engine.store import trades as _trades
 from pykis.engine.store.columns import aware
 from pykis.engine.store.locks import DecisionLocks
 from pykis.engine.store.orders import OrderIntent
+from pykis.engine.store.reads import RowReader
 from pykis.engine.store.schema import Fill, Order, Trade
 from pykis.engine.store.states import FillSource, TradeStatus
 from pykis.exceptions import InvalidInputError
@@ -144,6 +145,13 @@ class Store:
         with self._read_sessions.begin() as session:
             yield session
 
+    @contextmanager
+    def _rows(self) -> Iterator[RowReader]:
+        """What the methods below read with: :meth:`reading`'s transaction without its
+        session (see :mod:`.reads`); their rows come back detached all the same."""
+        with self._read_engine.begin() as connection:
+            yield RowReader(connection)
+
     # ------------------------------------------------------------------ migrations
 
     def upgrade(self, revision: str = "head") -> None:
@@ -192,11 +200,11 @@ class Store:
                                         self.now(), order_date)
 
     def refused_after_sending(self, since: dt.datetime) -> list[Order]:
-        with self.reading() as session:
+        with self._rows() as session:
             return _orders.refused_after_sending(session, since)
 
     def traded_tickers(self) -> set[str]:
-        with self.reading() as session:
+        with self._rows() as session:
             return _orders.traded_tickers(session)
 
     def mark_rejected(self, order_id: int, error: str) -> Order:
@@ -220,40 +228,40 @@ class Store:
                 average_price=average_price, at=self.now())
 
     def get_order(self, order_id: int) -> Order:
-        with self.reading() as session:
+        with self._rows() as session:
             return _orders.get_order(session, order_id)
 
     def find_order(self, client_order_id: str) -> Order | None:
-        with self.reading() as session:
+        with self._rows() as session:
             return _orders.find_order(session, client_order_id)
 
     def find_broker_order(self, broker_order_id: str, order_date: dt.date) -> Order | None:
-        with self.reading() as session:
+        with self._rows() as session:
             return _orders.find_broker_order(session, broker_order_id, order_date)
 
     def working_orders(self, ticker: str | None = None) -> list[Order]:
-        with self.reading() as session:
+        with self._rows() as session:
             return _orders.working_orders(session, ticker=ticker)
 
     def unresolved_orders(self) -> list[Order]:
-        with self.reading() as session:
+        with self._rows() as session:
             return _orders.unresolved_orders(session)
 
     def active_orders(self, ticker: str | None = None) -> list[Order]:
-        with self.reading() as session:
+        with self._rows() as session:
             return _orders.active_orders(session, ticker=ticker)
 
     def orders_of_trade(self, trade_id: int) -> list[Order]:
-        with self.reading() as session:
+        with self._rows() as session:
             return _orders.orders_of_trade(session, trade_id)
 
     def broker_order_ids(self, days: list[dt.date]) -> set[tuple[dt.date, str]]:
-        with self.reading() as session:
+        with self._rows() as session:
             return _orders.broker_order_ids(session, days)
 
     def orders(self, *, since: dt.datetime | None = None) -> list[Order]:
         """Every order, oldest first; ``since`` keeps those created at or after it."""
-        with self.reading() as session:
+        with self._rows() as session:
             return _orders.all_orders(session, since=since)
 
     # ------------------------------------------------------------------ fills
@@ -279,33 +287,33 @@ class Store:
                                      recorded_at=self.now(), costs=self.costs, source=source)
 
     def fills_of(self, order_id: int) -> list[Fill]:
-        with self.reading() as session:
+        with self._rows() as session:
             return _fills.fills_of(session, order_id)
 
     # ------------------------------------------------------------------ trades
 
     def get_trade(self, trade_id: int) -> Trade:
-        with self.reading() as session:
+        with self._rows() as session:
             return _trades.get_trade(session, trade_id)
 
     def open_trades(self, ticker: str | None = None, strategy: str | None = None
                     ) -> list[Trade]:
-        with self.reading() as session:
+        with self._rows() as session:
             return _trades.open_trades(session, ticker=ticker, strategy=strategy)
 
     def trades(self, *, status: TradeStatus | None = None, ticker: str | None = None,
                strategy: str | None = None, since: dt.datetime | None = None) -> list[Trade]:
         """Trades, oldest first; ``since`` keeps those opened at or after it."""
-        with self.reading() as session:
+        with self._rows() as session:
             return _trades.trades(session, status=status, ticker=ticker, strategy=strategy,
                                   since=since)
 
     def realized_pnl(self, since: dt.datetime, until: dt.datetime) -> int:
-        with self.reading() as session:
+        with self._rows() as session:
             return _trades.realized_pnl(session, since, until)
 
     def total_pnl(self) -> int:
-        with self.reading() as session:
+        with self._rows() as session:
             return _trades.total_pnl(session)
 
     # ------------------------------------------------------------------ marks
