@@ -12,8 +12,23 @@ import threading
 import time
 
 import httpx
+from typer.testing import CliRunner, Result
+
+from pykis.cli.main import app
 
 RUN = [sys.executable, "-c", "from pykis.cli.main import run; run()"]
+
+
+def in_process(*args: str, env: dict[str, str] | None = None) -> Result:
+    """``pykis ARGS`` in typer's runner, where no process of its own is the point; and
+    nothing of it left running that would keep a process of its own from ending (a
+    thread that is not a daemon)."""
+    before = set(threading.enumerate())
+    result = CliRunner().invoke(app, list(args), env=env, prog_name="pykis")
+    for thread in set(threading.enumerate()) - before:
+        thread.join(timeout=10)
+        assert thread.daemon or not thread.is_alive(), f"{thread} still runs"
+    return result
 
 
 def test_demo_runs_the_whole_trading_cycle(tmp_path) -> None:
@@ -38,9 +53,8 @@ def test_demo_runs_the_whole_trading_cycle(tmp_path) -> None:
 
 
 def test_demo_rejects_an_unknown_symbol() -> None:
-    done = subprocess.run([*RUN, "demo", "--symbol", "999999"], capture_output=True,
-                          text=True, timeout=120)
-    assert done.returncode != 0 and "999999" in done.stdout + done.stderr
+    done = in_process("demo", "--symbol", "999999")
+    assert done.exit_code != 0 and "999999" in done.stdout + done.stderr
 
 
 def free_port() -> int:
@@ -74,8 +88,8 @@ def test_sim_serves_until_stopped() -> None:
 
 
 def test_help_lists_the_commands() -> None:
-    done = subprocess.run([*RUN, "--help"], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0
+    done = in_process("--help")
+    assert done.exit_code == 0
     for command in ("quote", "book", "ohlcv", "balance", "orders", "buy", "sell", "cancel",
                     "demo", "sim", "engine"):
         assert f" {command} " in done.stdout
@@ -115,9 +129,8 @@ def test_sim_on_a_busy_port_fails_in_one_line() -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        done = subprocess.run([*RUN, "sim", "--port", str(port)], capture_output=True,
-                              text=True, timeout=120, check=False)
-    assert done.returncode != 0
+        done = in_process("sim", "--port", str(port))
+    assert done.exit_code != 0
     assert done.stdout == ""  # no banner, no credentials for a server that never ran
     assert done.stderr.splitlines() == [
         f"pykis sim: cannot listen on 127.0.0.1:{port}: address already in use"]

@@ -57,6 +57,7 @@ from pykis.models import (
 )
 from pykis.utils.drivers import run_async, run_sync
 from pykis.utils.ratelimit import FileStore, Rate, RateLimiter, RateStore, Window
+from pykis.utils.tls import default_context
 from pykis.websocket.client import AsyncStream, StreamSettings
 from pykis.websocket.sync import Subscription, SyncRealtime, SyncWatch
 from pykis.websocket.watch import Realtime, Watch
@@ -279,7 +280,8 @@ class KIS(_Surface):
     def __init__(self, *args: Any, transport: httpx.BaseTransport | None = None,
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._http = httpx.Client(transport=transport, timeout=self._ctx.timeout)
+        self._http = httpx.Client(transport=transport, timeout=self._ctx.timeout,
+                                  verify=default_context())
         # The stream's own REST calls run on its event loop: they can share an in-process
         # transport only if it is async too (the simulator's is both).
         self._async_transport = transport if isinstance(transport, httpx.AsyncBaseTransport) \
@@ -357,7 +359,8 @@ class AsyncKIS(_Surface):
     def __init__(self, *args: Any, transport: httpx.AsyncBaseTransport | None = None,
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._http = httpx.AsyncClient(transport=transport, timeout=self._ctx.timeout)
+        self._http = httpx.AsyncClient(transport=transport, timeout=self._ctx.timeout,
+                                       verify=default_context())
         self._realtime: Realtime | None = None
 
     def _run(self, flow: Flow) -> Any:

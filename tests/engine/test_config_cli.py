@@ -11,8 +11,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from engines import make_engine
+from pykis.cli.main import app
 from pykis.engine.config import load_config
 from pykis.engine.store import Store
 from pykis.engine.strategy import MovingAverageCross
@@ -133,11 +135,10 @@ def test_engine_run_trades_on_an_embedded_simulator(tmp_path):
 
 
 def test_engine_run_reports_a_bad_config_in_one_line(tmp_path):
-    done = subprocess.run([*RUN, "engine", "run", "-c",
-                           str(write(tmp_path, GOOD.replace("long = 8", "long = 2")))],
-                          capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "COLUMNS": "300"})
-    assert done.returncode == 2
+    done = CliRunner().invoke(app, ["engine", "run", "-c",
+                                    str(write(tmp_path, GOOD.replace("long = 8", "long = 2")))],
+                              env={"COLUMNS": "300"})
+    assert done.exit_code == 2
     assert done.stderr.strip() == (f"{tmp_path / 'bot.toml'}: strategy.short = 3: expected "
                                    "fewer prices than long (2)")
 

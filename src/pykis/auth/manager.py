@@ -53,6 +53,7 @@ from pykis.auth.token import (
 from pykis.config import token_path as default_token_path
 from pykis.constants import BaseURL, Endpoint
 from pykis.utils.drivers import run_async, run_sync
+from pykis.utils.tls import default_context
 
 __all__ = ["AuthManager"]
 
@@ -133,7 +134,8 @@ class AuthManager:
             if self._http is None:
                 sync = self._transport if isinstance(self._transport, httpx.BaseTransport) \
                     else None
-                self._http = httpx.Client(transport=sync, timeout=self._timeout)
+                self._http = httpx.Client(transport=sync, timeout=self._timeout,
+                                          verify=default_context())
         return run_sync(self.token(), self._http, None)
 
     def get_headers(self) -> dict[str, str]:
@@ -145,7 +147,8 @@ class AuthManager:
         if self._ahttp is None:
             a_sync = self._transport if isinstance(self._transport, httpx.AsyncBaseTransport) \
                 else None
-            self._ahttp = httpx.AsyncClient(transport=a_sync, timeout=self._timeout)
+            self._ahttp = httpx.AsyncClient(transport=a_sync, timeout=self._timeout,
+                                            verify=default_context())
         return await run_async(self.token(), self._ahttp, None)
 
     async def aget_headers(self) -> dict[str, str]:

@@ -31,6 +31,7 @@ from pykis.auth.manager import AuthManager
 from pykis.config import cache_dir
 from pykis.utils.drivers import run_async, run_sync
 from pykis.utils.ratelimit import FileStore, Rate, RateLimiter, RateStore, Window
+from pykis.utils.tls import default_context
 
 __all__ = ["AsyncHTTPClient", "HTTPClient"]
 
@@ -81,7 +82,8 @@ class HTTPClient(_Base):
     def __init__(self, base_url: str, auth_manager: AuthManager, *,
                  transport: httpx.BaseTransport | None = None, **options: Any) -> None:
         super().__init__(base_url, auth_manager, **options)
-        self._client = httpx.Client(transport=transport, timeout=self._ctx.timeout)
+        self._client = httpx.Client(transport=transport, timeout=self._ctx.timeout,
+                                    verify=default_context())
 
     def get(self, endpoint: str, tr_id: str, params: dict | None = None) -> dict[str, Any]:
         return run_sync(self._call("GET", endpoint, tr_id, params, None), self._client,
@@ -114,7 +116,8 @@ class AsyncHTTPClient(_Base):
     def __init__(self, base_url: str, auth_manager: AuthManager, *,
                  transport: httpx.AsyncBaseTransport | None = None, **options: Any) -> None:
         super().__init__(base_url, auth_manager, **options)
-        self._client = httpx.AsyncClient(transport=transport, timeout=self._ctx.timeout)
+        self._client = httpx.AsyncClient(transport=transport, timeout=self._ctx.timeout,
+                                         verify=default_context())
 
     async def get(self, endpoint: str, tr_id: str, params: dict | None = None
                   ) -> dict[str, Any]:

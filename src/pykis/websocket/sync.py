@@ -29,6 +29,7 @@ from pykis.api.base import Context
 from pykis.models import Order, OrderBook, Ticker, Trade
 from pykis.utils.drivers import run_async
 from pykis.utils.ratelimit import RateLimiter
+from pykis.utils.tls import default_context
 from pykis.websocket.client import AsyncStream, StreamSettings
 from pykis.websocket.watch import Realtime, Watch
 
@@ -53,7 +54,8 @@ class SyncRealtime:
         self._closing = False  # close() has begun: callbacks ending now are no news
 
         async def build() -> Realtime:
-            self._http = httpx.AsyncClient(transport=transport, timeout=ctx.timeout)
+            self._http = httpx.AsyncClient(transport=transport, timeout=ctx.timeout,
+                                           verify=default_context())
             rest = lambda flow: run_async(flow, self._http, limiter)  # noqa: E731
             return Realtime(AsyncStream(ctx, rest, hts_id=hts_id, settings=settings), rest)
 
