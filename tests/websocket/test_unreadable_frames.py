@@ -418,3 +418,9 @@ def test_a_record_is_kept_exactly_when_everything_in_it_reads(frame: str) -> Non
             assert event.values == row
         else:
             assert isinstance(event, UnreadableRecord) and event.tr_id == tr_id
+
+
+def test_an_event_s_values_can_be_replaced_as_before() -> None:
+    [event] = Codec(lambda: TODAY).decode(trade())
+    event.values = record(TRADE, "H0STCNT0", STCK_PRPR="1000", MKSC_SHRN_ISCD="000660")
+    assert event.price == 1000 and event.key == event.symbol == "000660"

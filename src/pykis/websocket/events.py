@@ -57,6 +57,10 @@ class Event:
             record = self._record = record.split("^")
         return record  # type: ignore[return-value]
 
+    @values.setter
+    def values(self, values: list[str]) -> None:
+        self._record = values
+
     @property
     def key(self) -> str:
         """The record's first value (the symbol of market data), without splitting it."""
