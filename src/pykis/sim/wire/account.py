@@ -48,13 +48,10 @@ def inquire_balance(call: Call) -> Reply:
     call.choice("FUND_STTL_ICLD_YN", ("N", "Y"))
     call.choice("FNCG_AMT_AUTO_RDPT_YN", ("N",))
     call.choice("PRCS_DVSN", ("00", "01"))
-    account, today = call.account, _today(call)
-    tallies, quotes = _tallies(call, account, today), {}  # once for all rows
-    rows = [_holding_row(call, code, tallies, quotes)
-            for code in _held_codes(call, account, today)]
+    account = call.account
+    rows, summary = holdings(call)
     conditions = f"{afhr}^{call.param('OFL_YN', required=False) or 'N'}^{inqr}^01^N^"
     page = paginate(call, rows, call.profile.balance_page, lambda r: r["pdno"], conditions)
-    summary = _balance_summary(call, account, today, rows, tallies, quotes)
     return Reply(
         {"output1": page.rows, "output2": [summary]},
         page.code(call.profile.inquiry_ok, account.env is Env.REAL),
@@ -81,20 +78,27 @@ def _tallies(call: Call, account: Account, today: dt.date) -> Tallies:
     return account.day_totals(today).shares, account.day_totals(previous).shares
 
 
-def _quote(call: Call, code: str, quotes: dict | None):
+def holdings(call: Call) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The account's holding rows and the balance summary, as the balance inquiries
+    answer them; the day's fill tallies and each symbol's quote are taken once for all."""
+    account, today = call.account, _today(call)
+    tallies, quotes = _tallies(call, account, today), {}
+    rows = [_holding_row(call, code, tallies, quotes)
+            for code in _held_codes(call, account, today)]
+    return rows, _balance_summary(call, account, today, rows, tallies, quotes)
+
+
+def _quote(call: Call, code: str, quotes: dict):
     """The quote of ``code`` at the call's moment, taken once per call in ``quotes``."""
-    if quotes is None:
-        return call.state.market.quote(code, call.now)
     if code not in quotes:
         quotes[code] = call.state.market.quote(code, call.now)
     return quotes[code]
 
 
-def _holding_row(call: Call, code: str, tallies: Tallies | None = None,
-                 quotes: dict | None = None) -> dict[str, Any]:
+def _holding_row(call: Call, code: str, tallies: Tallies, quotes: dict) -> dict[str, Any]:
     """One holding's row; ``tallies`` and ``quotes`` are shared by the rows of a call."""
     account = call.account
-    filled_today, filled_before = tallies or _tallies(call, account, _today(call))
+    filled_today, filled_before = tallies
     position = account.positions[code]
     quote = _quote(call, code, quotes)
     cost = int((position.avg_price * position.qty).to_integral_value())
@@ -118,8 +122,7 @@ def _holding_row(call: Call, code: str, tallies: Tallies | None = None,
 
 
 def _balance_summary(call: Call, account: Account, today: dt.date, rows: list[dict],
-                     tallies: Tallies | None = None, quotes: dict | None = None
-                     ) -> dict[str, Any]:
+                     tallies: Tallies, quotes: dict) -> dict[str, Any]:
     calendar, costs = call.state.market.calendar, call.state.costs
     previous = calendar.previous_trading_day(today)
     totals_today, totals_before = account.day_totals(today), account.day_totals(previous)
@@ -130,8 +133,7 @@ def _balance_summary(call: Call, account: Account, today: dt.date, rows: list[di
     for row in rows:
         inst = call.state.market.universe[row["pdno"]]
         sell_costs += costs.of(OrderSide.SELL, row["evlu_amt"], today, inst.market, inst.kind).total
-    filled_today = (tallies or _tallies(call, account, today))[0]
-    yesterday = _yesterday_assets(call, account, today, filled_today, quotes)
+    yesterday = _yesterday_assets(call, account, today, tallies[0], quotes)
     return {
         "dnca_tot_amt": account.cash(today),
         "nxdy_excc_amt": account.cash(calendar.next_trading_day(today)),
@@ -153,7 +155,7 @@ def _balance_summary(call: Call, account: Account, today: dt.date, rows: list[di
 
 
 def _yesterday_assets(call: Call, account: Account, today: dt.date, filled_today: dict,
-                      quotes: dict | None) -> int:
+                      quotes: dict) -> int:
     """Cash booked before today plus yesterday's holdings at yesterday's close."""
     cash = account.cash_traded_before(today)
     value = 0

@@ -28,9 +28,7 @@ from pykis.sim.errors import CODES, KisCode, SimError
 from pykis.sim.exchange import ORDER_TYPES
 from pykis.sim.wire.account import (
     FLAGS,
-    _balance_summary,
-    _held_codes,
-    _holding_row,
+    holdings,
     inquire_psbl_order,
 )
 from pykis.sim.wire.paging import paginate
@@ -52,18 +50,12 @@ def _today(call: Call) -> dt.date:
     return call.state.market.market_day(call.now)
 
 
-def _holdings(call: Call) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    account, today = call.account, _today(call)
-    rows = [_holding_row(call, code) for code in _held_codes(call, account, today)]
-    return rows, _balance_summary(call, account, today, rows)
-
-
 # --- assets, margin, credit, rights ---------------------------------------------------------
 def inquire_account_balance(call: Call) -> Reply:
     call.check_account()
     call.choice("INQR_DVSN_1", ("", "0", "1"), required=False)
     call.choice("BSPR_BF_DT_APLY_YN", ("", "N", "Y"), required=False)
-    rows, summary = _holdings(call)
+    rows, summary = holdings(call)
     stocks, cost = summary["evlu_amt_smtl_amt"], summary["pchs_amt_smtl_amt"]
     cash = summary["dnca_tot_amt"]
     total = stocks + cash
@@ -132,7 +124,7 @@ def pension_inquire_balance(call: Call) -> Reply:
     call.check_account()
     call.param("ACCA_DVSN_CD")
     call.param("INQR_DVSN")
-    rows, summary = _holdings(call)
+    rows, summary = holdings(call)
     items = [{"cblc_dvsn_name": "현금", "prdt_name": r["prdt_name"], "pdno": r["pdno"],
               "item_dvsn_name": "주식", **{k: r[k] for k in (
                   "thdt_buyqty", "thdt_sll_qty", "hldg_qty", "ord_psbl_qty", "pchs_avg_pric",
@@ -149,7 +141,7 @@ def pension_inquire_balance(call: Call) -> Reply:
 def pension_inquire_present_balance(call: Call) -> Reply:
     call.check_account()
     call.param("USER_DVSN_CD")
-    rows, summary = _holdings(call)
+    rows, summary = holdings(call)
     value = summary["evlu_amt_smtl_amt"]
     items = [{"cblc_dvsn": "00", "cblc_dvsn_name": "현금", "pdno": r["pdno"],
               "prdt_name": r["prdt_name"], "hldg_qty": r["hldg_qty"],

@@ -22,7 +22,7 @@ from typing import Any
 
 from pykis.models import OrderSide
 from pykis.sim.accounts import Fill
-from pykis.sim.wire.account import _balance_summary, _held_codes, _holding_row
+from pykis.sim.wire.account import holdings
 from pykis.sim.wire.extra_fields import LAYOUTS
 from pykis.sim.wire.paging import paginate
 from pykis.sim.wire.protocol import Call, Reply, dec, pct, yyyymmdd
@@ -171,11 +171,10 @@ def inquire_balance_rlz_pl(call: Call) -> Reply:
     call.choice("FNCG_AMT_AUTO_RDPT_YN", ("N",))
     call.choice("PRCS_DVSN", ("00", "01"))
     call.choice("COST_ICLD_YN", ("", "N", "Y"), required=False)
-    account, today = call.account, call.state.market.market_day(call.now)
-    rows = [_holding_row(call, code) for code in _held_codes(call, account, today)]
+    today = call.state.market.market_day(call.now)
+    rows, summary = holdings(call)
     shown = [{k: v for k, v in r.items() if k in _ROW_FIELDS} for r in rows]
     page = paginate(call, shown, call.profile.balance_page, lambda r: r["pdno"], "N^^01^N^")
-    summary = _balance_summary(call, account, today, rows)
     summary.update(_realized_today(call, today, summary))
     return Reply({"output1": page.rows, "output2": [summary]},
                  page.code(call.profile.inquiry_ok, True), tr_cont=page.tr_cont,
