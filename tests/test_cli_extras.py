@@ -9,11 +9,16 @@ BLOCKED = "import sys\nfor name in ('pandas', 'pyarrow', 'duckdb', 'plotly'):\n"
           "    sys.modules[name] = None\n"
 
 
-def test_history_without_the_research_extra_says_what_to_install(tmp_path) -> None:
-    code = BLOCKED + "sys.argv = ['pykis', 'history', 'list']\n" \
+def without_research_extra(tmp_path, *argv: str) -> subprocess.CompletedProcess[str]:
+    """``pykis ARGV`` in a process where the research extra's packages cannot import."""
+    code = BLOCKED + f"sys.argv = {['pykis', *argv]!r}\n" \
                      "from pykis.cli.main import run\nrun()\n"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=tmp_path, timeout=60)
+
+
+def test_history_without_the_research_extra_says_what_to_install(tmp_path) -> None:
+    done = without_research_extra(tmp_path, "history", "list")
     assert done.returncode == 1
     assert done.stderr.strip() == "pykis: pykis.history needs its extra: " \
                                   "pip install 'pykis[research]'"
@@ -21,11 +26,8 @@ def test_history_without_the_research_extra_says_what_to_install(tmp_path) -> No
 
 
 def test_backtest_without_the_research_extra_says_what_to_install(tmp_path) -> None:
-    code = BLOCKED + "sys.argv = ['pykis', 'backtest', '-c', 'bot.toml', '--from', " \
-                     "'2026-11-23', '--to', '2026-11-24']\n" \
-                     "from pykis.cli.main import run\nrun()\n"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=tmp_path, timeout=60)
+    done = without_research_extra(tmp_path, "backtest", "-c", "bot.toml", "--from",
+                                  "2026-11-23", "--to", "2026-11-24")
     assert done.returncode == 1
     assert done.stderr.strip() == "pykis: pykis.backtest needs its extra: " \
                                   "pip install 'pykis[research]'"
